@@ -10,7 +10,7 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-from nosworkbook.catalog.model import Catalog, Criterion, UnknownIdentifier, Unit
+from nosworkbook.catalog.model import Catalog, Criterion, Unit, UnknownIdentifier
 from nosworkbook.errors import SourceError
 
 __all__ = [

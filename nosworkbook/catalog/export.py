@@ -86,7 +86,11 @@ def parse_export(
     matched_by = "--urn"
     if urn is None:
         unit = next(
-            (reference.by_original_urn(o) for o in originals if reference and reference.by_original_urn(o)),
+            (
+                reference.by_original_urn(o)
+                for o in originals
+                if reference and reference.by_original_urn(o)
+            ),
             None,
         )
         if unit is None:
@@ -104,6 +108,8 @@ def parse_export(
         if reference is not None and urn in reference:
             title = reference[urn].title
         else:
-            raise SourceError(path, f"{urn} is not in the catalog, so its title is unknown (give --title)")
+            raise SourceError(
+                path, f"{urn} is not in the catalog, so its title is unknown (give --title)"
+            )
     draft.urn, draft.title = urn, title
     return ExportedStandard(unit=build_unit(draft, path), matched_by=matched_by)

@@ -17,6 +17,7 @@ def _is_closing(text: str) -> bool:
     """The suite's usual last item: '(follow) the legal, organisational, codes of practice...'."""
     return "legal" in text and "codes of practice" in text
 
+
 CATEGORIES = {
     "mid-sentence": "Items that end mid-sentence in the source",
     "question": "Items that end with a question mark",
@@ -77,7 +78,11 @@ def findings(
         if unit.review_overdue(today):
             due = partial_date_end(unit.indicative_review_date)
             found.append(
-                Finding("review", unit.urn, f"review due by {due:%d %B %Y}, {(today - due).days} days ago")
+                Finding(
+                    "review",
+                    unit.urn,
+                    f"review due by {due:%d %B %Y}, {(today - due).days} days ago",
+                )
             )
     order = list(CATEGORIES)
     return sorted(found, key=lambda f: order.index(f.category))

@@ -31,7 +31,10 @@ _MONTH_YEAR = re.compile(
 _BOLD_PAIR = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$")
 
 _PC_HEADINGS = {"performance criteria", "performance criteria you must be able to"}
-_KU_HEADINGS = {"knowledge and understanding", "knowledge and understanding you need to know and understand"}
+_KU_HEADINGS = {
+    "knowledge and understanding",
+    "knowledge and understanding you need to know and understand",
+}
 _INTROS = {"you must be able to", "you need to know and understand"}
 
 
@@ -107,6 +110,10 @@ class _UnitReader:
             self.previous_blank = blank
 
     def _feed(self, s: str) -> None:
+        if s.startswith("|") and not s.endswith("|"):
+            raise SourceError(
+                "", f"{self.draft.label}: truncated: a table row is cut off: {s[:60]!r}"
+            )
         if not s or _RULE.match(s):
             self._end_paragraph()
             return
@@ -146,7 +153,9 @@ class _UnitReader:
         if item:
             number = int(item[1])
             if number != self.last_number + 1:
-                kind = "performance criteria" if self.section == "performance" else "knowledge items"
+                kind = (
+                    "performance criteria" if self.section == "performance" else "knowledge items"
+                )
                 raise SourceError(
                     "",
                     f"{self.draft.label}: {kind} jump from {self.last_number} to {number}",
@@ -159,7 +168,9 @@ class _UnitReader:
         if not text:
             return
         if not self.items:
-            raise SourceError("", f"{self.draft.label}: text before the first numbered item: {text!r}")
+            raise SourceError(
+                "", f"{self.draft.label}: text before the first numbered item: {text!r}"
+            )
         if not bullet and not self.previous_blank:
             prefix = "PC" if self.section == "performance" else "KU"
             self.draft.notes.append(
@@ -201,8 +212,10 @@ def parse_suite(text: str, path: str | Path) -> SuiteDocument:
             f"the body has {len(overview_at)} standards but the contents list {len(contents)}",
         )
 
-    name = next((strip_markdown(l.lstrip("#")) for l in lines if l.startswith("# ")), "")
-    published = next((l.strip() for l in lines[: overview_at[0]] if _MONTH_YEAR.match(l.strip())), "")
+    name = next((strip_markdown(ln.lstrip("#")) for ln in lines if ln.startswith("# ")), "")
+    published = next(
+        (ln.strip() for ln in lines[: overview_at[0]] if _MONTH_YEAR.match(ln.strip())), ""
+    )
     known_titles = _heading_titles(lines) | {plain_key(t) for _, t in contents}
 
     bounds = overview_at + [len(lines)]
@@ -221,16 +234,18 @@ def parse_suite(text: str, path: str | Path) -> SuiteDocument:
         reader._end_paragraph()
         carried_titles = reader.after_metadata
         units.append(build_unit(draft, path))
-        notes.extend((f"{urn}.{where}" if not where.startswith("INSCS") else where, note)
-                     for where, note in draft.notes)
+        notes.extend(
+            (f"{urn}.{where}" if not where.startswith("INSCS") else where, note)
+            for where, note in draft.notes
+        )
         notes.extend(_title_notes(urn, title, draft.body_titles))
-    return SuiteDocument(name=name, published=published, contents=contents, units=units, notes=notes)
+    return SuiteDocument(
+        name=name, published=published, contents=contents, units=units, notes=notes
+    )
 
 
 def _title_notes(urn: str, title: str, body_titles: list[str]) -> list[tuple[str, str]]:
     if not body_titles:
         return [(urn, f"the body never states the title; the contents table gives {title!r}")]
     differing = sorted({t for t in body_titles if plain_key(t) != plain_key(title)})
-    return [
-        (urn, f"the contents table says {title!r} but the body says {t!r}") for t in differing
-    ]
+    return [(urn, f"the contents table says {title!r} but the body says {t!r}") for t in differing]

@@ -1,0 +1,181 @@
+"""The `nosworkbook` command: thin click commands, one per verb; the work is in the package."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import textwrap
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from nosworkbook.catalog import Catalog, UnknownIdentifier, load, packaged_catalog_path
+from nosworkbook.catalog.model import Unit
+from nosworkbook.errors import NosworkbookError
+
+EXIT_USER_ERROR = 2
+
+
+class _Group(click.Group):
+    """Turns the errors a user can fix into one line on stderr and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (NosworkbookError, UnknownIdentifier) as exc:
+            click.echo(f"nosworkbook: error: {exc}", err=True)
+            sys.exit(EXIT_USER_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nosworkbook")
+def main() -> None:
+    """Interactive workbooks for the Customer Service National Occupational Standards."""
+
+
+def _month(value: str) -> str:
+    """'2026-03' -> 'March 2026'; '2021-02-22' -> '22 February 2021'."""
+    if len(value) == 7:
+        return datetime.strptime(value, "%Y-%m").strftime("%B %Y")
+    return datetime.strptime(value, "%Y-%m-%d").strftime("%-d %B %Y")
+
+
+def _unit_summary(unit: Unit) -> dict:
+    return {
+        "urn": unit.urn,
+        "title": unit.title,
+        "competence_area": unit.competence_area,
+        "performance_criteria": len(unit.performance),
+        "knowledge_items": len(unit.knowledge),
+        "original_urns": list(unit.original_urns),
+        "indicative_review_date": unit.indicative_review_date,
+    }
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def units(as_json: bool) -> None:
+    """List every unit with its criteria counts."""
+    catalog = load()
+    if as_json:
+        click.echo(json.dumps([_unit_summary(u) for u in catalog], indent=1))
+        return
+    width = max(len(u.title) for u in catalog)
+    click.echo(f"{'URN':<9} {'Title':<{width}} {'PC':>3} {'KU':>3}  Competence area")
+    for unit in catalog:
+        click.echo(
+            f"{unit.urn:<9} {unit.title:<{width}} {len(unit.performance):>3} "
+            f"{len(unit.knowledge):>3}  {unit.competence_area}"
+        )
+    pcs = sum(len(u.performance) for u in catalog)
+    kus = sum(len(u.knowledge) for u in catalog)
+    click.echo(f"{len(catalog)} units, {pcs} performance criteria, {kus} knowledge items")
+
+
+def _wrap(text: str, indent: str, first: str = "") -> str:
+    return textwrap.fill(
+        text, width=100, initial_indent=indent + first, subsequent_indent=indent + " " * len(first)
+    )
+
+
+@main.command()
+@click.argument("urn")
+def show(urn: str) -> None:
+    """Show one unit in full, for example: nosworkbook show INSCS027."""
+    unit = load()[urn.upper()]
+    overdue = " (past)" if unit.review_overdue() else ""
+    lines = [
+        f"{unit.urn}  {unit.title}",
+        f"Competence area: {unit.competence_area}",
+        f"Original URNs: {', '.join(unit.original_urns)}",
+        f"Version {unit.version}, approved {_month(unit.date_approved)}, "
+        f"indicative review date {_month(unit.indicative_review_date)}{overdue}",
+        f"Validity: {unit.validity}; status: {unit.status}; developed by {unit.developed_by}; "
+        f"originating organisation {unit.originating_organisation}",
+        f"Suite: {unit.suite}; relevant occupations: {', '.join(unit.relevant_occupations)}",
+        _wrap("Keywords: " + "; ".join(unit.keywords), ""),
+        "",
+        "Overview",
+    ]
+    lines += [_wrap(p, "  ") + "\n" for p in unit.overview.split("\n\n")]
+    for heading, items in (
+        ("You must be able to:", unit.performance),
+        ("You need to know and understand:", unit.knowledge),
+    ):
+        lines.append(heading)
+        lines += [_wrap(c.text, "  ", f"{c.short_id:<6}") for c in items]
+        lines.append("")
+    click.echo("\n".join(lines).rstrip())
+
+
+@main.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("--unit", "unit_urn", help="Only search this unit, for example INSCS027.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def search(words: tuple[str, ...], unit_urn: str | None, as_json: bool) -> None:
+    """Find the criteria that mention all of WORDS (word beginnings, any case)."""
+    catalog = load()
+    pool = catalog[unit_urn.upper()].criteria if unit_urn else tuple(catalog.criteria())
+    patterns = [re.compile(rf"\b{re.escape(w)}", re.IGNORECASE) for w in words]
+    hits = [c for c in pool if all(p.search(c.text) for p in patterns)]
+    if as_json:
+        click.echo(json.dumps([c.model_dump() for c in hits], indent=1))
+        return
+    for criterion in hits:
+        click.echo(_wrap(criterion.text, "", f"{criterion.id:<15}"))
+    phrase = " ".join(words)
+    noun = "criterion mentions" if len(hits) == 1 else "criteria mention"
+    click.echo(f"{len(hits) or 'No'} {noun} {phrase!r}")
+
+
+@main.command(name="import")
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Catalog JSON to write (default: the packaged catalog).",
+)
+@click.option("--report", is_flag=True, help="Print the data-quality report.")
+@click.option("--urn", help="URN for a single-standard export, if its Original URN is unknown.")
+@click.option("--title", help="Title for a single-standard export (exports carry none).")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Judge review dates as of this day (default: today).",
+)
+def import_(
+    sources: tuple[Path, ...],
+    out: Path | None,
+    report: bool,
+    urn: str | None,
+    title: str | None,
+    as_of: datetime | None,
+) -> None:
+    """Import standards from SOURCES into the catalog (default: the packaged suite).
+
+    SOURCES may be the whole suite converted to markdown and single standards exported from
+    the NOS site. Nothing is written unless every source imports without error.
+    """
+    from nosworkbook.catalog import packaged_sources
+    from nosworkbook.catalog.importer import import_sources, write_catalog
+    from nosworkbook.catalog.report import findings, render
+
+    out = out or packaged_catalog_path()
+    base = load(out) if out.exists() else load()
+    result = import_sources(list(sources) or packaged_sources(), base=base, urn=urn, title=title)
+    try:
+        write_catalog(result.catalog, out)
+    except OSError as exc:
+        raise NosworkbookError(f"{out}: cannot write the catalog ({exc.strerror})") from None
+    catalog: Catalog = result.catalog
+    pcs = sum(len(u.performance) for u in catalog)
+    kus = sum(len(u.knowledge) for u in catalog)
+    click.echo(
+        f"Wrote {out}: {len(catalog)} units, {pcs} performance criteria, {kus} knowledge items",
+        err=report,
+    )
+    if report:
+        today = as_of.date() if as_of else date.today()
+        click.echo(render(catalog, findings(catalog, result.notes, today), today))
