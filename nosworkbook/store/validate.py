@@ -1,0 +1,139 @@
+"""Checks on every value before it reaches SQL, with messages a learner or tutor can act on.
+
+SQLAlchemy binds values as parameters, so these checks are not what keeps SQL safe; they keep
+the data clean (one spelling per id) and turn mistakes into plain-English ValueErrors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+MAX_RATING = 64
+MAX_EVIDENCE = 20_000
+MAX_ANSWER = 200_000  # characters of JSON: generous for any exercise answer
+
+_SLUG = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_URN = re.compile(r"INSCS[0-9]{3}")
+# The number is the item's number in the standard: no zero, no leading zeros, so one spelling.
+_CRITERION = re.compile(r"(INSCS[0-9]{3})\.(PC|KU)([1-9][0-9]{0,3})")
+_EXERCISE = re.compile(r"INSCS[0-9]{3}\.[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be text, not {type(value).__name__}.")
+    return value
+
+
+def learner(value: object) -> str:
+    if not _SLUG.fullmatch(_text(value, "The learner id")):
+        raise ValueError(
+            f"Learner id {_show(value)} is not valid: use 1 to 64 letters, digits, "
+            "dots, hyphens or underscores, such as 'a.khan'."
+        )
+    return str(value)
+
+
+def cohort(value: object) -> str:
+    if not _SLUG.fullmatch(_text(value, "The cohort")):
+        raise ValueError(
+            f"Cohort {_show(value)} is not valid: use 1 to 64 letters, digits, dots, hyphens "
+            "or underscores, or 'default' when there is no cohort."
+        )
+    return str(value)
+
+
+def urn(value: object) -> str:
+    if not _URN.fullmatch(_text(value, "The unit URN")):
+        raise ValueError(f"Unit {_show(value)} is not valid: expected a URN such as 'INSCS027'.")
+    return str(value)
+
+
+def criterion(value: object) -> str:
+    if not _CRITERION.fullmatch(_text(value, "The criterion id")):
+        raise ValueError(
+            f"Criterion id {_show(value)} is not valid: expected a unit URN, a dot, PC or KU "
+            "and the item number, such as 'INSCS027.PC10' or 'INSCS027.KU7'."
+        )
+    return str(value)
+
+
+def urn_of(criterion_id: str) -> str:
+    """The unit a (valid) criterion id belongs to: 'INSCS027.PC10' -> 'INSCS027'."""
+    return criterion_id.split(".", 1)[0]
+
+
+def criterion_order(criterion_id: str) -> tuple[str, int, int]:
+    """Sort key: by unit, performance criteria before knowledge items, then by number."""
+    match = _CRITERION.fullmatch(criterion_id)
+    assert match is not None  # only valid ids are ever stored
+    unit, kind, number = match.groups()
+    return unit, 0 if kind == "PC" else 1, int(number)
+
+
+def rating(value: object) -> str | None:
+    """None (not rated) or a scale label such as 'Competent'."""
+    if value is None:
+        return None
+    text = _text(value, "The rating")
+    if not text.strip() or len(text) > MAX_RATING or _CONTROL.search(text):
+        raise ValueError(
+            f"Rating {_show(value)} is not valid: use a scale label of 1 to {MAX_RATING} "
+            "characters on one line, or None for not rated."
+        )
+    return text
+
+
+def evidence(value: object) -> str:
+    """The evidence note; None is taken as an empty note."""
+    if value is None:
+        return ""
+    text = _text(value, "The evidence note")
+    if len(text) > MAX_EVIDENCE:
+        raise ValueError(
+            f"The evidence note is {len(text):,} characters long; the most it can hold is "
+            f"{MAX_EVIDENCE:,}. Shorten it or refer to a separate document."
+        )
+    if "\x00" in text:
+        raise ValueError("The evidence note contains a null character; remove it and save again.")
+    return text
+
+
+def exercise(value: object) -> str:
+    if not _EXERCISE.fullmatch(_text(value, "The exercise id")):
+        raise ValueError(
+            f"Exercise id {_show(value)} is not valid: expected a unit URN, a dot and a name "
+            "of letters, digits, hyphens or underscores, such as 'INSCS027.risk-classification'."
+        )
+    return str(value)
+
+
+def answer(value: object) -> dict[str, Any]:
+    """A JSON-serialisable dict; returns the copy that will be read back (tuples become lists)."""
+    if not isinstance(value, dict):
+        raise ValueError(f"An exercise answer must be a dict, not {type(value).__name__}.")
+    try:
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"An exercise answer must be plain JSON data: {err}.") from None
+    if len(text) > MAX_ANSWER:
+        raise ValueError(
+            f"The exercise answer is {len(text):,} characters as JSON; the most it can hold is "
+            f"{MAX_ANSWER:,}."
+        )
+    return json.loads(text)
+
+
+def score(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"Score {_show(value)} is not valid: it must be a finite number.")
+    return float(value)
