@@ -1,0 +1,287 @@
+"""The self-assessment checklist: one anywidget model per checklist, however many items.
+
+A unit's checklist can hold 50+ criteria. Built from stock ipywidgets that is several hundred
+models (slow to load in Voila); here the whole checklist is one model and a small ES module
+draws it with plain DOM.
+
+Data flow. The browser never writes `values` itself. Each user edit is sent as a custom message
+`{"type": "edit", "id", "seq", "epoch", "rating"?, "evidence"?}` (absent keys mean unchanged);
+Python validates it, stores it in `values` with a fresh "changed" timestamp (which syncs back
+to every view), calls the `on_change` callbacks once, and acknowledges with
+`{"type": "ack", "seq", "ok", "error"}`. `set_values` and `clear` bump `_epoch`, so edits typed
+for a previous learner that are still in flight are refused rather than saved for the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import anywidget
+import traitlets
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SCALE: tuple[str, ...] = ("Not yet", "Developing", "Competent")
+MAX_EVIDENCE_CHARS = 20_000
+# The only trait the browser may change; everything else goes through validated edit messages.
+_FRONTEND_WRITABLE = frozenset({"only_incomplete"})
+
+ChangeCallback = Callable[[str, str | None, str], Any]
+
+
+class CriterionLike(Protocol):
+    """What `for_criteria` needs from a criterion (the catalog's `Criterion` has it)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def short_id(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+class EditRejected(ValueError):
+    """An edit from the browser that cannot be stored; the message goes back to the learner."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(value: object) -> str | None:
+    """A "changed" value as an ISO 8601 string (stores may hand back datetimes or strings)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).isoformat(timespec="seconds")
+        except ValueError:
+            logger.warning("ignoring unreadable changed date %r", value)
+            return None
+    logger.warning("ignoring changed date of type %s", type(value).__name__)
+    return None
+
+
+class Checklist(anywidget.AnyWidget):
+    """A rating, an evidence note and a last-changed date for each criterion of a checklist."""
+
+    _esm = pathlib.Path(__file__).parent / "static" / "checklist.js"
+    _css = pathlib.Path(__file__).parent / "static" / "checklist.css"
+
+    heading = traitlets.Unicode("").tag(sync=True)
+    heading_level = traitlets.Int(2).tag(sync=True)
+    items = traitlets.List(traitlets.Dict()).tag(sync=True)
+    scale = traitlets.List(traitlets.Unicode(), default_value=list(DEFAULT_SCALE)).tag(sync=True)
+    values = traitlets.Dict().tag(sync=True)
+    only_incomplete = traitlets.Bool(False).tag(sync=True)
+    disabled = traitlets.Bool(False).tag(sync=True)
+    disabled_note = traitlets.Unicode("Sign in to record your answers.").tag(sync=True)
+    _epoch = traitlets.Int(0).tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._callbacks: list[ChangeCallback] = []
+        self._clock: Callable[[], datetime] = _utcnow
+        super().__init__(**kwargs)
+        self.on_msg(self._on_custom_msg)
+
+    # --- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def for_criteria(
+        cls,
+        heading: str,
+        criteria: Iterable[CriterionLike],
+        scale: Iterable[str] | None = None,
+        **kwargs: Any,
+    ) -> Checklist:
+        """A checklist of catalog criteria (e.g. `unit.performance`), in the order given."""
+        items = [{"id": c.id, "short_id": c.short_id, "text": c.text} for c in criteria]
+        if scale is not None:
+            kwargs["scale"] = list(scale)
+        return cls(heading=heading, items=items, **kwargs)
+
+    @traitlets.validate("items")
+    def _check_items(self, proposal: traitlets.Bunch) -> list[dict[str, str]]:
+        items: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for raw in proposal["value"]:
+            item = {k: raw.get(k) for k in ("id", "short_id", "text")}
+            for key, value in item.items():
+                if not isinstance(value, str) or not value.strip():
+                    raise traitlets.TraitError(f"checklist item {raw!r} needs a non-empty {key!r}")
+            if item["id"] in seen:
+                raise traitlets.TraitError(f"checklist item {item['id']!r} appears twice")
+            seen.add(item["id"])
+            items.append(item)
+        return items
+
+    @traitlets.validate("scale")
+    def _check_scale(self, proposal: traitlets.Bunch) -> list[str]:
+        scale = list(proposal["value"])
+        if len(scale) < 2 or len(set(scale)) != len(scale) or not all(s.strip() for s in scale):
+            raise traitlets.TraitError(
+                f"a rating scale needs two or more different, non-empty labels; got {scale!r}"
+            )
+        return scale
+
+    @traitlets.validate("heading_level")
+    def _check_heading_level(self, proposal: traitlets.Bunch) -> int:
+        if not 2 <= proposal["value"] <= 6:
+            raise traitlets.TraitError("heading_level must be 2 to 6 (the notebook title is 1)")
+        return proposal["value"]
+
+    # --- Python API ---------------------------------------------------------------------------
+
+    def on_change(self, callback: ChangeCallback, remove: bool = False) -> None:
+        """Register `callback(criterion_id, rating, evidence)`, called once per learner edit.
+
+        Use it to save to the progress store. `set_values` and `clear` never call it, so
+        loading saved answers does not write them straight back.
+        """
+        if remove:
+            self._callbacks.remove(callback)
+        else:
+            self._callbacks.append(callback)
+
+    def set_values(self, values: Mapping[str, Mapping[str, Any]]) -> None:
+        """Show saved answers (e.g. after sign-in), replacing what is shown; fires no callbacks.
+
+        Ids that are not on this checklist are ignored, so one unit's saved answers can be
+        handed to both of its checklists. A rating not on the scale is shown as unrated.
+        """
+        known = {item["id"] for item in self.items}
+        scale = set(self.scale)
+        loaded: dict[str, dict[str, Any]] = {}
+        for cid, entry in values.items():
+            if cid not in known:
+                continue
+            rating = entry.get("rating")
+            if rating is not None and rating not in scale:
+                logger.warning("%s: rating %r is not on the scale %r", cid, rating, self.scale)
+                rating = None
+            evidence = entry.get("evidence") or ""
+            loaded[cid] = {
+                "rating": rating,
+                "evidence": str(evidence)[:MAX_EVIDENCE_CHARS],
+                "changed": _iso(entry.get("changed")),
+            }
+        with self.hold_sync():
+            self._epoch += 1
+            self.values = loaded
+
+    def clear(self) -> None:
+        """Forget every answer and reset the filter (sign-out, learner switch); no callbacks."""
+        with self.hold_sync():
+            self._epoch += 1
+            self.values = {}
+            self.only_incomplete = False
+
+    @property
+    def top(self) -> str:
+        """The top of the scale ("Competent"): the rating that counts as complete."""
+        return self.scale[-1]
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def completed(self) -> int:
+        """How many items are rated at the top of the scale."""
+        return sum(1 for cid in self._ids() if self._rating(cid) == self.top)
+
+    @property
+    def summary(self) -> str:
+        """The same sentence the widget shows, e.g. "12 of 27 rated Competent"."""
+        return f"{self.completed} of {self.total} rated {self.top}"
+
+    @property
+    def incomplete_ids(self) -> list[str]:
+        """Ids the "not yet Competent" filter shows, in checklist order."""
+        return [cid for cid in self._ids() if self._rating(cid) != self.top]
+
+    # --- browser -> Python --------------------------------------------------------------------
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Accept only the filter from the browser: answers must arrive as validated edits."""
+        allowed = {k: v for k, v in sync_data.items() if k in _FRONTEND_WRITABLE}
+        refused = [k for k in sync_data if k not in _FRONTEND_WRITABLE]
+        if refused:
+            logger.warning("ignoring browser update of %s", ", ".join(refused))
+        if allowed:
+            super().set_state(allowed)
+        if refused:
+            self.send_state([k for k in refused if k in self.keys])  # put the browser right
+
+    def _on_custom_msg(self, _widget: object, content: Any, _buffers: object) -> None:
+        if not isinstance(content, dict) or content.get("type") != "edit":
+            logger.warning("ignoring unknown checklist message %r", content)
+            return
+        seq = content.get("seq")
+        try:
+            changed = self._apply_edit(content)
+        except EditRejected as exc:
+            self.send({"type": "ack", "seq": seq, "ok": False, "error": str(exc)})
+            return
+        error = None
+        if changed is not None:
+            entry = self.values[changed]
+            for callback in list(self._callbacks):
+                try:
+                    callback(changed, entry["rating"], entry["evidence"])
+                except Exception:  # a failed save must reach the learner, not only the log
+                    # Quietly: a traceback in the notebook would only alarm a learner.
+                    logger.debug("saving %s failed", changed, exc_info=True)
+                    error = "Your answer could not be saved. Please try again or tell your tutor."
+        self.send({"type": "ack", "seq": seq, "ok": error is None, "error": error})
+
+    def _apply_edit(self, msg: dict[str, Any]) -> str | None:
+        """Validate and store one edit; the criterion id if anything changed, else None."""
+        if msg.get("epoch") != self._epoch:
+            raise EditRejected("stale")  # typed before a sign-out or learner switch
+        if self.disabled:
+            raise EditRejected("Editing is turned off.")
+        cid = msg.get("id")
+        if cid not in self._ids():
+            raise EditRejected(f"Unknown item {cid!r}.")
+        old = self.values.get(cid) or {"rating": None, "evidence": "", "changed": None}
+        rating, evidence = old.get("rating"), old.get("evidence") or ""
+        if "rating" in msg:
+            rating = msg["rating"]
+            if rating is not None and rating not in self.scale:
+                raise EditRejected(f"{rating!r} is not a rating on this checklist.")
+        if "evidence" in msg:
+            evidence = msg["evidence"]
+            if not isinstance(evidence, str):
+                raise EditRejected("Evidence must be text.")
+            if len(evidence) > MAX_EVIDENCE_CHARS:
+                raise EditRejected(
+                    f"Evidence is limited to {MAX_EVIDENCE_CHARS:,} characters; "
+                    f"this has {len(evidence):,}."
+                )
+        if rating == old.get("rating") and evidence == (old.get("evidence") or ""):
+            return None  # e.g. a blur after the debounced send: nothing new to save
+        entry = {
+            "rating": rating,
+            "evidence": evidence,
+            "changed": self._clock().isoformat(timespec="seconds"),
+        }
+        self.values = {**self.values, cid: entry}
+        return cid
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _ids(self) -> list[str]:
+        return [item["id"] for item in self.items]
+
+    def _rating(self, cid: str) -> str | None:
+        entry = self.values.get(cid)
+        return entry.get("rating") if entry else None

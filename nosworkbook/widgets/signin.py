@@ -1,0 +1,79 @@
+"""Sign-in: the learner types (or is given) their id; the workbook loads their answers.
+
+One small anywidget with a native form, so the textbox is named `Learner` for screen readers
+and browser tests, and Enter signs in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+LEARNER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+LEARNER_RULE = (
+    "A learner id is 1 to 64 letters, digits, full stops, hyphens or underscores, "
+    "for example a.khan"
+)
+
+SignInHandler = Callable[[str, str], None]  # (learner id, access code)
+
+_STATIC = Path(__file__).parent / "static"
+
+
+def valid_learner(value: str) -> bool:
+    return bool(LEARNER_ID.match(value or ""))
+
+
+class SignIn(anywidget.AnyWidget):
+    """A sign-in form; handlers run in the kernel when the learner submits it."""
+
+    _esm = _STATIC / "signin.js"
+    _css = _STATIC / "signin.css"
+
+    learner = traitlets.Unicode("").tag(sync=True)  # what the box shows
+    signed_in = traitlets.Unicode("").tag(sync=True)  # who is signed in, "" for nobody
+    ask_code = traitlets.Bool(False).tag(sync=True)  # classroom mode: an access code too
+    message = traitlets.Unicode("").tag(sync=True)
+    is_error = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._handlers: list[SignInHandler] = []
+        self._sign_out_handlers: list[Callable[[], None]] = []
+        self.on_msg(self._on_custom_msg)
+
+    def on_submit(self, handler: SignInHandler) -> None:
+        self._handlers.append(handler)
+
+    def on_sign_out(self, handler: Callable[[], None]) -> None:
+        self._sign_out_handlers.append(handler)
+
+    def submit(self, learner: str, code: str = "") -> None:
+        """Sign in as `learner`, as if typed; the kernel-side path the form also takes."""
+        learner = (learner or "").strip()
+        self.learner = learner
+        if not valid_learner(learner):
+            self.show(LEARNER_RULE + ".", error=True)
+            return
+        for handler in self._handlers:
+            handler(learner, code)
+
+    def sign_out(self) -> None:
+        for handler in self._sign_out_handlers:
+            handler()
+
+    def show(self, message: str, error: bool = False) -> None:
+        self.message, self.is_error = message, error
+
+    def _on_custom_msg(self, _widget: object, content: Any, _buffers: object) -> None:
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "sign-in":
+            self.submit(str(content.get("learner", ""))[:200], str(content.get("code", ""))[:200])
+        elif content.get("type") == "sign-out":
+            self.sign_out()

@@ -1,0 +1,333 @@
+// Checklist view for nosworkbook.widgets.Checklist: one widget model, plain DOM, no build step.
+//
+// The DOM is built once per view; a change to `values` rewrites only the controls whose state
+// differs. Edits go to Python as {"type": "edit", id, seq, epoch, rating?, evidence?} messages
+// and Python answers each with {"type": "ack", seq, ok, error}. While a row has edits in flight
+// its controls are not overwritten from `values` (that would undo keystrokes or arrow presses
+// made since), and a focused textarea is never rewritten except after a sign-in/sign-out.
+// All learner text is set with textContent / value, never as HTML.
+
+const DEBOUNCE_MS = 600;
+const MAX_EVIDENCE = 20000;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+let viewCount = 0;
+
+function h(tag, attrs = {}, text = null) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value !== null && value !== undefined && value !== false) node.setAttribute(key, value);
+  }
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text; // no needless live-region repeats
+}
+
+/** "23 Nov 2026" in the learner's time zone, or "" for a missing or unreadable date. */
+export function britishDate(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return `${date.getDate()} ${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
+}
+
+function render({ model, el }) {
+  const prefix = `nwcl${++viewCount}-${Math.random().toString(36).slice(2, 8)}`;
+  const rows = new Map(); // criterion id -> row state
+  const awaiting = new Map(); // seq -> row waiting for its ack
+  let seq = 0;
+  let seenEpoch = model.get("_epoch");
+  let parts = null;
+
+  el.classList.add("nw-checklist");
+
+  const entryFor = (row) => (model.get("values") || {})[row.item.id] || {};
+  const top = () => {
+    const scale = model.get("scale") || [];
+    return scale[scale.length - 1];
+  };
+
+  // --- sending edits -------------------------------------------------------------------------
+
+  function send(row, fields) {
+    seq += 1;
+    row.inflight += 1;
+    awaiting.set(seq, row);
+    model.send({ type: "edit", id: row.item.id, epoch: model.get("_epoch"), seq, ...fields });
+  }
+
+  function takeEvidence(row) {
+    // The unsent evidence of a row as {evidence}, or {} when nothing new was typed.
+    clearTimeout(row.timer);
+    row.timer = null;
+    if (!row.dirty) return {};
+    row.dirty = false;
+    return { evidence: row.textarea.value.slice(0, MAX_EVIDENCE) };
+  }
+
+  function flushRow(row) {
+    const fields = takeEvidence(row);
+    if ("evidence" in fields) send(row, fields);
+  }
+
+  function flushAll() {
+    for (const row of rows.values()) flushRow(row);
+  }
+
+  // --- drawing -------------------------------------------------------------------------------
+
+  function build() {
+    flushAll();
+    el.replaceChildren();
+    rows.clear();
+    awaiting.clear();
+    const items = model.get("items") || [];
+    const scale = model.get("scale") || [];
+    const level = Math.min(6, Math.max(2, model.get("heading_level") || 2));
+    const headingId = `${prefix}-heading`;
+
+    const section = h("section", { "aria-labelledby": headingId });
+    const heading = h(`h${level}`, { id: headingId, class: "nw-heading" }, model.get("heading"));
+
+    const count = h("p", { class: "nw-count", role: "status", "aria-live": "polite" });
+    const bar = h("div", {
+      class: "nw-progress",
+      role: "progressbar",
+      "aria-label": `${model.get("heading") || "Checklist"}: progress`,
+      "aria-valuemin": "0",
+    });
+    const fill = h("div", { class: "nw-progress-fill" });
+    bar.append(fill);
+
+    const note = h("p", { class: "nw-disabled-note" });
+    const filterLabel = h("label", { class: "nw-filter" });
+    const filter = h("input", { type: "checkbox" });
+    filterLabel.append(filter, h("span", {}, `Show only items not yet ${top() ?? ""}`));
+    const empty = h("p", { class: "nw-empty", hidden: "" }, `Every item is rated ${top() ?? ""}.`);
+    const list = h("ul", { class: "nw-items" });
+
+    items.forEach((item, index) => {
+      const rid = `${prefix}-${index}`;
+      const li = h("li", { class: "nw-item" });
+      const idSpan = h("strong", { id: `${rid}-id`, class: "nw-id" }, item.short_id);
+      const textSpan = h("span", { id: `${rid}-text`, class: "nw-text" }, item.text);
+      const criterion = h("p", { class: "nw-criterion" });
+      criterion.append(idSpan, " ", textSpan);
+
+      const group = h("fieldset", {
+        class: "nw-rating",
+        role: "radiogroup",
+        "aria-labelledby": `${rid}-id ${rid}-legend`,
+        "aria-describedby": `${rid}-text`,
+      });
+      group.append(h("legend", { id: `${rid}-legend` }, "Rating"));
+      const radios = scale.map((label, i) => {
+        const radio = h("input", { type: "radio", name: `${rid}-rating`, id: `${rid}-r${i}` });
+        radio.value = label;
+        const radioLabel = h("label", { for: `${rid}-r${i}` }, label);
+        const option = h("span", { class: "nw-option" });
+        option.append(radio, radioLabel);
+        group.append(option);
+        return radio;
+      });
+
+      const evidenceLabel = h(
+        "label",
+        { for: `${rid}-evidence`, class: "nw-evidence-label" },
+        `Evidence for ${item.short_id}`,
+      );
+      const textarea = h("textarea", {
+        id: `${rid}-evidence`,
+        class: "nw-evidence",
+        rows: "3",
+        maxlength: String(MAX_EVIDENCE),
+        "aria-describedby": `${rid}-text`,
+      });
+      const changed = h("p", { class: "nw-changed" });
+      const error = h("p", { class: "nw-error", hidden: "" });
+
+      li.append(criterion, group, evidenceLabel, textarea, changed, error);
+      list.append(li);
+      const row = { item, li, radios, textarea, changed, error, timer: null };
+      row.dirty = false;
+      row.inflight = 0;
+      li.nwRow = row;
+      rows.set(item.id, row);
+    });
+
+    section.append(heading, count, bar, note, filterLabel, empty, list);
+    el.append(section);
+    parts = { count, bar, fill, note, filter, empty, list };
+
+    filter.addEventListener("change", () => {
+      model.set("only_incomplete", filter.checked);
+      model.save_changes();
+    });
+    list.addEventListener("change", onChange);
+    list.addEventListener("input", onInput);
+    list.addEventListener("focusout", () => setTimeout(applyFilter, 0));
+
+    for (const row of rows.values()) updateRow(row, true);
+    updateSummary();
+    applyDisabled();
+    applyFilter();
+  }
+
+  function updateRow(row, force) {
+    const entry = entryFor(row);
+    const rating = entry.rating ?? null;
+    const evidence = entry.evidence ?? "";
+    if (force || row.inflight === 0) {
+      for (const radio of row.radios) {
+        const checked = radio.value === rating;
+        if (radio.checked !== checked) radio.checked = checked;
+      }
+      const typing = row.dirty || document.activeElement === row.textarea;
+      if ((force || !typing) && row.textarea.value !== evidence) row.textarea.value = evidence;
+    }
+    const date = britishDate(entry.changed);
+    setText(row.changed, date ? `Last changed ${date}` : "Not changed yet");
+  }
+
+  function showError(row, message) {
+    setText(row.error, message || "");
+    row.error.hidden = !message;
+    if (message) row.error.setAttribute("role", "alert");
+    else row.error.removeAttribute("role");
+  }
+
+  function updateSummary() {
+    if (!parts) return;
+    const values = model.get("values") || {};
+    const best = top();
+    let done = 0;
+    for (const row of rows.values()) if ((values[row.item.id] || {}).rating === best) done += 1;
+    const total = rows.size;
+    const text = `${done} of ${total} rated ${best}`;
+    setText(parts.count, text);
+    parts.bar.setAttribute("aria-valuemax", String(total));
+    parts.bar.setAttribute("aria-valuenow", String(done));
+    parts.bar.setAttribute("aria-valuetext", text);
+    parts.fill.style.width = total ? `${(100 * done) / total}%` : "0%";
+  }
+
+  function applyFilter() {
+    if (!parts) return;
+    const only = Boolean(model.get("only_incomplete"));
+    if (parts.filter.checked !== only) parts.filter.checked = only;
+    const values = model.get("values") || {};
+    const best = top();
+    let shown = 0;
+    for (const row of rows.values()) {
+      // A row keeps its place while focus is inside it, so rating an item "Competent" with
+      // the filter on does not pull the control out from under the learner.
+      const done = (values[row.item.id] || {}).rating === best;
+      const hide = only && done && !row.li.contains(document.activeElement);
+      if (row.li.hidden !== hide) row.li.hidden = hide;
+      if (!hide) shown += 1;
+    }
+    parts.empty.hidden = !(only && shown === 0);
+  }
+
+  function applyDisabled() {
+    if (!parts) return;
+    const disabled = Boolean(model.get("disabled"));
+    for (const row of rows.values()) {
+      for (const radio of row.radios) radio.disabled = disabled;
+      row.textarea.disabled = disabled;
+    }
+    setText(parts.note, disabled ? model.get("disabled_note") || "" : "");
+    parts.note.hidden = !disabled;
+  }
+
+  // --- events --------------------------------------------------------------------------------
+
+  function rowOf(target) {
+    const li = target.closest("li.nw-item");
+    return li ? li.nwRow : null;
+  }
+
+  function onInput(event) {
+    const row = rowOf(event.target);
+    if (!row || event.target !== row.textarea) return;
+    row.dirty = true;
+    clearTimeout(row.timer);
+    row.timer = setTimeout(() => flushRow(row), DEBOUNCE_MS);
+  }
+
+  function onChange(event) {
+    const row = rowOf(event.target);
+    if (!row) return;
+    if (event.target === row.textarea) {
+      flushRow(row);
+    } else if (row.radios.includes(event.target) && event.target.checked) {
+      send(row, { rating: event.target.value, ...takeEvidence(row) });
+    }
+  }
+
+  // --- model events --------------------------------------------------------------------------
+
+  function onValues() {
+    const epoch = model.get("_epoch");
+    const force = epoch !== seenEpoch; // sign-in, sign-out or learner switch
+    if (force) {
+      seenEpoch = epoch;
+      awaiting.clear();
+      for (const row of rows.values()) {
+        clearTimeout(row.timer);
+        row.timer = null;
+        row.dirty = false;
+        row.inflight = 0;
+        showError(row, "");
+      }
+    }
+    for (const row of rows.values()) updateRow(row, force);
+    updateSummary();
+    applyFilter();
+  }
+
+  function onMessage(msg) {
+    if (!msg || msg.type !== "ack") return;
+    const row = awaiting.get(msg.seq);
+    if (!row) return; // from before a rebuild or a sign-in: nothing to do
+    awaiting.delete(msg.seq);
+    row.inflight = Math.max(0, row.inflight - 1);
+    if (msg.ok) showError(row, "");
+    else if (msg.error !== "stale") showError(row, msg.error || "Your answer was not saved.");
+    if (row.inflight === 0) updateRow(row, false);
+  }
+
+  function onVisibility() {
+    if (document.visibilityState === "hidden") flushAll();
+  }
+
+  const handlers = [
+    ["change:items", build],
+    ["change:scale", build],
+    ["change:heading", build],
+    ["change:heading_level", build],
+    ["change:values", onValues],
+    ["change:_epoch", onValues],
+    ["change:only_incomplete", applyFilter],
+    ["change:disabled", applyDisabled],
+    ["change:disabled_note", applyDisabled],
+    ["msg:custom", onMessage],
+  ];
+  for (const [name, handler] of handlers) model.on(name, handler);
+  window.addEventListener("pagehide", flushAll);
+  document.addEventListener("visibilitychange", onVisibility);
+
+  build();
+
+  return () => {
+    flushAll();
+    for (const [name, handler] of handlers) model.off(name, handler);
+    window.removeEventListener("pagehide", flushAll);
+    document.removeEventListener("visibilitychange", onVisibility);
+  };
+}
+
+export default { render };

@@ -1,0 +1,240 @@
+"""The Checklist widget in a real browser, served by standalone Voila.
+
+Controls are found by role and accessible name only, as a screen-reader user would find them.
+The notebook logs every `on_change` callback to `<run>.jsonl` and its widget-model count to
+`<run>.models.json`, where `<run>` is the page's `?run=` token, so each test checks its own
+kernel's view of what was saved.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import nbformat
+import pytest
+from playwright.sync_api import Page, expect
+
+from nosworkbook.catalog import load
+
+HEADING = "You must be able to"
+FILTER = "Show only items not yet Competent"
+TOTAL = len(load()["INSCS008"].performance)
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+SETUP = """\
+import json, os, pathlib, time, urllib.parse
+from ipywidgets.widgets.widget import _instances
+from nosworkbook.catalog import load
+from nosworkbook.widgets import Checklist
+
+_run = urllib.parse.parse_qs(os.environ.get("QUERY_STRING", "")).get("run", ["default"])[0]
+_log = pathlib.Path({out!r}) / f"{{_run}}.jsonl"
+
+
+def _record(cid, rating, evidence):
+    if cid == "INSCS008.PC25":
+        time.sleep(1.5)  # a slow store: edits queue up behind this save
+    with _log.open("a", encoding="utf-8") as f:
+        f.write(json.dumps({{"id": cid, "rating": rating, "evidence": evidence}}) + "\\n")
+"""
+
+SHOW = """\
+checklist = Checklist.for_criteria("You must be able to", load()["INSCS008"].performance)
+checklist.on_change(_record)
+(pathlib.Path({out!r}) / f"{{_run}}.models.json").write_text(json.dumps({{
+    "models": len(_instances),
+    "checklists": sum(isinstance(w, Checklist) for w in list(_instances.values())),
+}}))
+checklist
+"""
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("checklist-out")
+
+
+@pytest.fixture(scope="module")
+def server(voila_server, tmp_path_factory: pytest.TempPathFactory, out_dir: Path) -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(SETUP.format(out=str(out_dir))),
+        nbformat.v4.new_code_cell(SHOW.format(out=str(out_dir))),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = tmp_path_factory.mktemp("checklist-nb") / "nb.ipynb"
+    nbformat.write(nb, path)
+    return voila_server(path)
+
+
+class Run:
+    """One page load: its kernel's log of saved edits and model count."""
+
+    def __init__(self, page: Page, server: str, out_dir: Path) -> None:
+        self.token = uuid.uuid4().hex
+        self.log = out_dir / f"{self.token}.jsonl"
+        self.models = out_dir / f"{self.token}.models.json"
+        self.started = time.monotonic()
+        page.goto(f"{server}?run={self.token}")
+        expect(page.get_by_role("heading", name=HEADING)).to_be_visible()
+        self.load_seconds = time.monotonic() - self.started
+
+    def saved(self) -> list[dict]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def wait_saved(self, predicate, timeout: float = 20) -> list[dict]:
+        """Poll the callback log until `predicate(records)` holds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            records = self.saved()
+            if predicate(records):
+                return records
+            if time.monotonic() > deadline:
+                raise AssertionError(f"callback log never satisfied the check: {records}")
+            time.sleep(0.1)
+
+
+@pytest.fixture()
+def run(page: Page, server: str, out_dir: Path) -> Run:
+    expect.set_options(timeout=30_000)
+    return Run(page, server, out_dir)
+
+
+def group(page: Page, short_id: str):
+    return page.get_by_role("radiogroup", name=re.compile(rf"\b{short_id}\b"))
+
+
+def evidence(page: Page, short_id: str):
+    return page.get_by_role("textbox", name=re.compile(rf"\bEvidence for {short_id}\b"))
+
+
+def count(page: Page):
+    return page.get_by_role("status").filter(has_text=re.compile(r"rated Competent"))
+
+
+def test_every_item_has_named_controls(page: Page, run: Run) -> None:
+    expect(page.get_by_role("radiogroup")).to_have_count(TOTAL)
+    expect(page.get_by_role("textbox")).to_have_count(TOTAL)
+    names = set()
+    for n in (1, 10, TOTAL):
+        radios = group(page, f"PC{n}").get_by_role("radio")
+        expect(radios).to_have_count(3)
+        for label in ("Not yet", "Developing", "Competent"):
+            radio = group(page, f"PC{n}").get_by_role("radio", name=label, exact=True)
+            expect(radio).not_to_be_checked()
+            names.add(radio.get_attribute("name"))
+        expect(evidence(page, f"PC{n}")).to_be_editable()
+    assert len(names) == 3  # one radio group per item, none shared
+    expect(count(page)).to_have_text(f"0 of {TOTAL} rated Competent")
+    bar = page.get_by_role("progressbar", name=re.compile(HEADING))
+    expect(bar).to_have_attribute("aria-valuenow", "0")
+    expect(bar).to_have_attribute("aria-valuemax", str(TOTAL))
+    expect(page.get_by_role("checkbox", name=FILTER)).not_to_be_checked()
+
+
+def test_notebook_builds_one_model_not_hundreds(run: Run) -> None:
+    deadline = time.monotonic() + 10
+    while not run.models.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    counts = json.loads(run.models.read_text())
+    assert counts["checklists"] == 1
+    assert counts["models"] <= 3  # the checklist and its layout; stock ipywidgets would be ~300
+
+
+def test_rating_and_evidence_reach_python_once_each(page: Page, run: Run) -> None:
+    pc10 = group(page, "PC10")
+    pc10.get_by_role("radio", name="Developing").click()
+    page.keyboard.press("ArrowRight")  # keyboard: moves to and checks the next radio
+    expect(pc10.get_by_role("radio", name="Competent")).to_be_checked()
+    expect(pc10.get_by_role("radio", name="Developing")).not_to_be_checked()
+    expect(count(page)).to_have_text(f"1 of {TOTAL} rated Competent")
+    bar = page.get_by_role("progressbar", name=re.compile(HEADING))
+    expect(bar).to_have_attribute("aria-valuenow", "1")
+
+    records = run.wait_saved(lambda r: len(r) >= 2)
+    assert records == [
+        {"id": "INSCS008.PC10", "rating": "Developing", "evidence": ""},
+        {"id": "INSCS008.PC10", "rating": "Competent", "evidence": ""},
+    ]
+
+    note = "Handled a refund request <b>calmly</b> & noted it"
+    box = evidence(page, "PC10")
+    box.click()
+    page.keyboard.type(note)
+    # saved by the debounce while the box still has focus: nothing lost if the page closes now
+    run.wait_saved(lambda r: r[-1]["evidence"] == note)
+    expect(box).to_be_focused()
+    expect(box).to_have_value(note)
+
+    page.keyboard.press("Tab")  # blur: a change event with text that is already saved
+    group(page, "PC11").get_by_role("radio", name="Not yet").click()
+    records = run.wait_saved(lambda r: r[-1]["id"] == "INSCS008.PC11")
+    assert [r for r in records if r["evidence"] == note] == [
+        {"id": "INSCS008.PC10", "rating": "Competent", "evidence": note}
+    ]
+    assert len(records) == 4  # Developing, Competent, evidence, PC11: one save per edit
+
+    today = date.today()
+    stamp = f"Last changed {today.day} {MONTHS[today.month - 1]} {today.year}"
+    expect(page.get_by_text(stamp, exact=True)).to_have_count(2)  # PC10 and PC11
+    expect(page.get_by_text("Not changed yet", exact=True)).to_have_count(TOTAL - 2)
+    expect(count(page)).to_have_text(f"1 of {TOTAL} rated Competent")
+
+
+def test_typing_is_not_undone_by_the_save_echo(page: Page, run: Run) -> None:
+    """A save echoes `values` back, possibly while the learner is still typing in that box."""
+    group(page, "PC25").get_by_role("radio", name="Developing").click()  # a 1.5 s save
+    box = evidence(page, "PC5")
+    box.click()
+    box.press_sequentially("Greeted ")
+    page.wait_for_timeout(700)  # a learner's pause: the 600 ms debounce sends "Greeted "
+    # the kernel is still busy, so the echo of "Greeted " lands while this is being typed
+    box.press_sequentially("the customer by name", delay=60)
+    final = "Greeted the customer by name"
+    records = run.wait_saved(lambda r: r and r[-1]["evidence"] == final)
+    expect(box).to_have_value(final)
+    assert [r["evidence"] for r in records] == ["", "Greeted ", final]
+
+
+def test_keyboard_order_and_visible_focus(page: Page, run: Run) -> None:
+    page.get_by_role("checkbox", name=FILTER).focus()
+    page.keyboard.press("Tab")
+    first = group(page, "PC1").get_by_role("radio", name="Not yet")
+    expect(first).to_be_focused()
+    outline = first.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert outline == ["solid", "3px"]
+    page.keyboard.press("ArrowRight")
+    expect(group(page, "PC1").get_by_role("radio", name="Developing")).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(evidence(page, "PC1")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(group(page, "PC2").get_by_role("radio", name="Not yet")).to_be_focused()
+    run.wait_saved(lambda r: r == [{"id": "INSCS008.PC1", "rating": "Developing", "evidence": ""}])
+
+
+def test_filter_shows_only_items_not_yet_competent(page: Page, run: Run) -> None:
+    group(page, "PC3").get_by_role("radio", name="Competent").click()
+    expect(count(page)).to_have_text(f"1 of {TOTAL} rated Competent")
+    run.wait_saved(lambda r: len(r) == 1)
+    only = page.get_by_role("checkbox", name=FILTER)
+    only.check()
+    expect(group(page, "PC3")).to_be_hidden()
+    expect(evidence(page, "PC3")).to_be_hidden()
+    expect(group(page, "PC4")).to_be_visible()
+    expect(page.get_by_role("radiogroup")).to_have_count(TOTAL - 1)
+    only.uncheck()
+    expect(group(page, "PC3")).to_be_visible()
+    expect(page.get_by_role("radiogroup")).to_have_count(TOTAL)
