@@ -130,6 +130,38 @@ def search(words: tuple[str, ...], unit_urn: str | None, as_json: bool) -> None:
     click.echo(f"{len(hits) or 'No'} {noun} {phrase!r}")
 
 
+@main.command(name="generate")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("workbooks"),
+    show_default=True,
+    help="Folder for the notebooks.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 naming each stale workbook.")
+def generate_(out: Path, check: bool) -> None:
+    """Write one workbook per unit, and an index, from the catalog."""
+    from tqdm import tqdm
+
+    from nosworkbook.generate import generate, stale
+
+    catalog = load()
+    if check:
+        problems = stale(out, catalog)
+        for problem in problems:
+            click.echo(problem, err=True)
+        if problems:
+            click.echo(
+                f"{len(problems)} workbook(s) out of date: run nosworkbook generate", err=True
+            )
+            sys.exit(1)
+        click.echo(f"All {len(catalog) + 1} workbooks in {out} are up to date")
+        return
+    with tqdm(total=len(catalog) + 1, desc="Generating workbooks", unit="notebook") as bar:
+        written = generate(out, catalog, progress=lambda _name: bar.update())
+    click.echo(f"Wrote {len(written)} of {len(catalog) + 1} workbooks in {out}")
+
+
 @main.command(name="import")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @click.option(

@@ -1,0 +1,211 @@
+"""Catalog -> workbooks: one notebook per unit and an index, built with nbformat.
+
+Notebooks are thin views: markdown that reads in any viewer, and code cells of a line or two
+that call `nosworkbook.workbook`. Output is deterministic (fixed cell ids, no outputs, no
+timestamps), so `--check` can compare bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+
+from nosworkbook.catalog import Catalog, Unit, load
+from nosworkbook.catalog.model import partial_date_end
+
+DEFAULT_SCALE = ("Not yet", "Developing", "Competent")
+
+PARAMETERS = f"""\
+# Parameters: Papermill replaces these for a cohort build.
+cohort = "default"  # cohort slug: answers are kept per learner and cohort
+organisation = ""  # the organisation named in scenarios
+sector = "general"  # retail | contact-centre | hospitality | public-sector | general
+edition = "learner"  # learner | tutor
+rating_scale = {json.dumps(list(DEFAULT_SCALE))}
+due = None  # due date, e.g. "2027-03-31"
+store = None  # where answers are saved: a path or SQLAlchemy URL; None means the default"""
+
+_WORKBOOK_ARGS = (
+    "cohort=cohort, organisation=organisation, sector=sector, edition=edition,\n"
+    "    rating_scale=rating_scale, due=due, store=store"
+)
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def md_escape(text: str) -> str:
+    """Escape characters that markdown would read as formatting, keeping the words."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _month(iso: str) -> str:
+    year, month = iso.split("-")[:2]
+    return date(int(year), int(month), 1).strftime("%B %Y")
+
+
+def _cell(kind: str, cell_id: str, source: str, tags: tuple[str, ...] = ()) -> NotebookNode:
+    maker = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+    cell = maker(source=source, id=cell_id)
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def _notebook(cells: list[NotebookNode], title: str) -> NotebookNode:
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+        "title": title,
+    }
+    return nb
+
+
+def unit_notebook(unit: Unit, today: date | None = None) -> NotebookNode:
+    """The workbook for one unit, following the notebook anatomy in DESIGN.md."""
+    today = today or date.today()
+    title = [
+        f"# {unit.urn}: {md_escape(unit.title)}",
+        "",
+        f"**Competence area:** {md_escape(unit.competence_area)}  ",
+        f"**Original URNs:** {', '.join(unit.original_urns)}  ",
+        f"**Version:** {unit.version}, approved {_month(unit.date_approved)}; "
+        f"indicative review date {_month(unit.indicative_review_date)}",
+    ]
+    if today > partial_date_end(unit.indicative_review_date):
+        title += [
+            "",
+            f"> **Please note:** this standard was due for review by "
+            f"{_month(unit.indicative_review_date)}. It is shown as published in "
+            f"{_month(unit.date_approved)}; check with your tutor that it is still current.",
+        ]
+    overview = ["## Overview", ""] + [md_escape(p) + "\n" for p in unit.overview.split("\n\n")]
+    cells = [
+        _cell("markdown", "title", "\n".join(title)),
+        _cell("code", "parameters", PARAMETERS, tags=("parameters",)),
+        _cell("markdown", "overview", "\n".join(overview).rstrip()),
+        _cell(
+            "code",
+            "setup",
+            f'from nosworkbook.workbook import Workbook\n\nworkbook = Workbook(\n    "{unit.urn}", '
+            f"{_WORKBOOK_ARGS}\n)",
+        ),
+        _cell(
+            "markdown",
+            "sign-in-intro",
+            "## Sign in\n\nSign in with your learner id to see and save your answers. "
+            "Your ratings and notes are saved as you go.",
+        ),
+        _cell("code", "sign-in", "workbook.sign_in"),
+        _cell(
+            "markdown",
+            "performance-intro",
+            f"## You must be able to\n\nRate yourself against each of the "
+            f"{len(unit.performance)} performance criteria and note your evidence.",
+        ),
+        _cell("code", "performance", "workbook.performance"),
+        _cell(
+            "markdown",
+            "knowledge-intro",
+            f"## You need to know and understand\n\nRate yourself against each of the "
+            f"{len(unit.knowledge)} knowledge items and note your evidence.",
+        ),
+        _cell("code", "knowledge", "workbook.knowledge"),
+        _cell("markdown", "progress-intro", "## Your progress"),
+        _cell("code", "progress", "workbook.progress"),
+    ]
+    return _notebook(cells, f"{unit.urn} {unit.title}")
+
+
+def index_notebook(catalog: Catalog) -> NotebookNode:
+    """The index: every unit as a link (readable anywhere) and the learner's progress."""
+    rows = ["| Unit | Title | Competence area |", "| --- | --- | --- |"]
+    rows += [
+        f"| [{u.urn}]({u.urn}.ipynb) | {md_escape(u.title)} | {md_escape(u.competence_area)} |"
+        for u in catalog
+    ]
+    cells = [
+        _cell(
+            "markdown",
+            "title",
+            f"# {md_escape(catalog.suite)} workbooks\n\n"
+            f"One workbook for each of the {len(catalog)} units of the {md_escape(catalog.suite)} "
+            f"National Occupational Standards ({catalog.published}). Sign in to see your progress.",
+        ),
+        _cell("code", "parameters", PARAMETERS, tags=("parameters",)),
+        _cell(
+            "code",
+            "setup",
+            f"from nosworkbook.workbook import Index\n\nindex = Index({_WORKBOOK_ARGS})",
+        ),
+        _cell("code", "sign-in", "index.sign_in"),
+        _cell("code", "progress", "index.progress"),
+        _cell("markdown", "units", "## All units\n\n" + "\n".join(rows)),
+    ]
+    return _notebook(cells, f"{catalog.suite} workbooks")
+
+
+def render(nb: NotebookNode) -> str:
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def workbook_texts(catalog: Catalog | None = None, today: date | None = None) -> dict[str, str]:
+    """File name -> notebook text for every workbook and the index."""
+    catalog = catalog or load()
+    texts = {f"{u.urn}.ipynb": render(unit_notebook(u, today)) for u in catalog}
+    texts["index.ipynb"] = render(index_notebook(catalog))
+    return texts
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def generate(
+    out: str | Path,
+    catalog: Catalog | None = None,
+    today: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write every workbook into `out`; files already up to date are left alone."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in workbook_texts(catalog, today).items():
+        path = out / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            _write_atomic(path, text)
+            written.append(path)
+        if progress:
+            progress(name)
+    return written
+
+
+def stale(out: str | Path, catalog: Catalog | None = None, today: date | None = None) -> list[str]:
+    """Workbooks in `out` that are missing or differ from what `generate` would write."""
+    out = Path(out)
+    found = []
+    for name, text in workbook_texts(catalog, today).items():
+        path = out / name
+        if not path.exists():
+            found.append(f"{path}: missing")
+        elif path.read_text(encoding="utf-8") != text:
+            found.append(f"{path}: out of date")
+    return found

@@ -1,0 +1,252 @@
+"""What a workbook notebook runs: sign-in, the two checklists and progress, wired to the store.
+
+A notebook cell builds `Workbook("INSCS027", ...)` from its parameters and then displays
+`workbook.sign_in`, `workbook.performance`, `workbook.knowledge` and `workbook.progress`.
+Answers load on sign-in and every edit is saved at once; switching learner clears the
+widgets first, so two learners' answers never mix.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from nosworkbook.catalog import Catalog, Unit, load
+from nosworkbook.widgets.checklist import Checklist
+from nosworkbook.widgets.progress import ProgressSummary
+from nosworkbook.widgets.signin import SignIn, valid_learner
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SCALE = ("Not yet", "Developing", "Competent")
+COHORT_SLUG = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def in_voila() -> bool:
+    """True in a kernel that Voila started: there the learner must type their id."""
+    return bool(os.environ.get("VOILA_KERNEL_ID")) or os.environ.get(
+        "SERVER_SOFTWARE", ""
+    ).startswith("voila")
+
+
+def default_learner() -> str:
+    """JupyterHub's user, else the operating-system user, when that is a valid learner id."""
+    for candidate in (os.environ.get("JUPYTERHUB_USER", ""), _os_user()):
+        if valid_learner(candidate):
+            return candidate
+    return ""
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+class _Session:
+    """Sign-in and the store, shared by `Workbook` and `Index`."""
+
+    def __init__(
+        self,
+        cohort: str = "default",
+        rating_scale: Sequence[str] = DEFAULT_SCALE,
+        store: Any = None,
+        auto_sign_in: bool | None = None,
+        catalog: Catalog | None = None,
+        **parameters: Any,
+    ) -> None:
+        if not COHORT_SLUG.match(cohort or ""):
+            raise ValueError(
+                f"cohort {cohort!r} is not a valid slug (letters, digits, '.', '-', '_')"
+            )
+        self.cohort = cohort
+        self.scale = [str(s) for s in rating_scale]
+        self.parameters = parameters
+        self.catalog = catalog or load()
+        self._store_location = store
+        self._store: Any = None
+        self.learner = ""
+        self.sign_in = SignIn()
+        self.sign_in.on_submit(lambda learner, _code: self.sign_in_as(learner))
+        self.sign_in.on_sign_out(self.sign_out)
+        self.sign_in.show("Type your learner id and choose Sign in.")
+        self._auto = (not in_voila()) if auto_sign_in is None else auto_sign_in
+
+    def _start(self) -> None:
+        """Sign in straight away where the learner is known (JupyterLab, JupyterHub)."""
+        learner = default_learner() if self._auto else ""
+        if learner:
+            self.sign_in_as(learner)
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from nosworkbook.store import open_store
+
+            self._store = open_store(self._store_location)
+        return self._store
+
+    def sign_in_as(self, learner: str) -> bool:
+        """Load `learner`'s answers; returns False (and says why) if that is not possible."""
+        if not valid_learner(learner):
+            self.sign_in.show(f"{learner!r} is not a valid learner id.", error=True)
+            return False
+        self._clear()
+        self.learner = ""
+        try:
+            saved = self._load(learner)
+        except Exception as exc:  # the store is unreachable or unusable: say so, keep nothing
+            logger.debug("could not load answers", exc_info=True)
+            self.sign_in.signed_in = ""
+            self.sign_in.show(f"Your saved answers could not be loaded: {exc}", error=True)
+            return False
+        self.learner = learner
+        self.sign_in.learner = learner
+        self.sign_in.signed_in = learner
+        self._show(saved)
+        self.sign_in.show(f"Signed in as {learner}. {self._greeting(saved)}")
+        return True
+
+    def sign_out(self) -> None:
+        self._clear()
+        self.learner = ""
+        self.sign_in.signed_in = ""
+        self.sign_in.learner = ""
+        self.sign_in.show("Signed out. Type your learner id and choose Sign in.")
+
+    # Subclasses fill these in.
+    def _load(self, learner: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _show(self, saved: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _clear(self) -> None:
+        raise NotImplementedError
+
+    def _greeting(self, saved: dict[str, Any]) -> str:
+        return "Your saved answers are shown below." if saved else "Nothing saved yet."
+
+
+class Workbook(_Session):
+    """One unit's workbook: checklists of its criteria saved per learner and cohort."""
+
+    def __init__(self, urn: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.unit: Unit = self.catalog[urn]
+        self.performance = Checklist.for_criteria(
+            "You must be able to", self.unit.performance, self.scale, disabled=True
+        )
+        self.knowledge = Checklist.for_criteria(
+            "You need to know and understand", self.unit.knowledge, self.scale, disabled=True
+        )
+        for checklist in self.checklists:
+            checklist.on_change(self._save)
+        self.progress = ProgressSummary(heading=f"Progress in {self.unit.urn}", top=self.scale[-1])
+        self._update_progress()
+        self._start()
+
+    @property
+    def checklists(self) -> tuple[Checklist, Checklist]:
+        return (self.performance, self.knowledge)
+
+    def _load(self, learner: str) -> dict[str, Any]:
+        records = self.store.load(self.cohort, learner, urn=self.unit.urn)
+        return {
+            cid: {"rating": r.rating, "evidence": r.evidence, "changed": r.changed_at}
+            for cid, r in records.items()
+        }
+
+    def _show(self, saved: dict[str, Any]) -> None:
+        for checklist in self.checklists:
+            checklist.set_values(saved)
+            checklist.disabled = False
+        self._update_progress()
+
+    def _clear(self) -> None:
+        for checklist in self.checklists:
+            checklist.clear()
+            checklist.disabled = True
+        self._update_progress()
+
+    def _save(self, criterion: str, rating: str | None, evidence: str) -> None:
+        """Called once per learner edit: write it to the store before anything else."""
+        if not self.learner:
+            return
+        try:
+            self.store.save(
+                cohort=self.cohort,
+                learner=self.learner,
+                criterion=criterion,
+                rating=rating,
+                evidence=evidence,
+            )
+        except Exception as exc:
+            logger.debug("could not save %s", criterion, exc_info=True)
+            self.sign_in.show(
+                f"Your last change to {criterion.split('.')[1]} could not be saved: {exc}. "
+                "Please tell your tutor.",
+                error=True,
+            )
+            raise  # the checklist marks the item as not saved
+        self._update_progress()
+
+    def _update_progress(self) -> None:
+        rows = []
+        for label, checklist in (
+            ("Performance criteria", self.performance),
+            ("Knowledge and understanding", self.knowledge),
+        ):
+            rated = sum(1 for v in checklist.values.values() if v.get("rating"))
+            rows.append(
+                {
+                    "label": label,
+                    "done": checklist.completed,
+                    "rated": rated,
+                    "total": checklist.total,
+                }
+            )
+        self.progress.rows = rows
+        self.progress.note = "" if self.learner else "Sign in to see your progress."
+
+
+class Index(_Session):
+    """The index notebook: every unit with the signed-in learner's progress in it."""
+
+    def __init__(self, units: Iterable[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        wanted = set(units) if units is not None else None
+        self.units = [u for u in self.catalog if wanted is None or u.urn in wanted]
+        self.progress = ProgressSummary(heading="Your progress in each unit", top=self.scale[-1])
+        self._show({})
+        self._start()
+
+    def _load(self, learner: str) -> dict[str, Any]:
+        return {
+            cid: r.rating for cid, r in self.store.load(self.cohort, learner).items() if r.rating
+        }
+
+    def _show(self, saved: dict[str, Any]) -> None:
+        top = self.scale[-1]
+        rows = []
+        for unit in self.units:
+            ids = [c.id for c in unit.criteria]
+            rows.append(
+                {
+                    "label": f"{unit.urn} {unit.title}",
+                    "href": f"{unit.urn}.ipynb",
+                    "done": sum(1 for cid in ids if saved.get(cid) == top),
+                    "rated": sum(1 for cid in ids if cid in saved),
+                    "total": len(ids),
+                }
+            )
+        self.progress.rows = rows
+        self.progress.note = "" if self.learner or saved else "Sign in to see your progress."
+
+    def _clear(self) -> None:
+        self._show({})
