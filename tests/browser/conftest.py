@@ -96,7 +96,8 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
     logs = tmp_path_factory.mktemp("voila-logs")
     home = tmp_path_factory.mktemp("jupyter-home")
 
-    def serve(notebook: Path) -> str:
+    def serve(notebook: Path, extra_env: dict[str, str] | None = None) -> str:
+        """Serve one notebook at `/`, or a folder with notebooks at `/voila/render/NAME`."""
         port = free_port()
         log = logs / f"{notebook.stem}-{port}.log"
         runtime = home / f"runtime-{port}"
@@ -108,6 +109,7 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
             "IPYTHONDIR": str(home / "ipython"),
             "JUPYTER_PLATFORM_DIRS": "1",
             "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
         }
         cmd = [
             sys.executable,
@@ -116,12 +118,12 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
             "--no-browser",
             f"--port={port}",
             "--Voila.ip=127.0.0.1",
-            notebook.name,
+            "." if notebook.is_dir() else notebook.name,
         ]
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 cmd,
-                cwd=notebook.parent,
+                cwd=notebook if notebook.is_dir() else notebook.parent,
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
