@@ -130,6 +130,24 @@ def search(words: tuple[str, ...], unit_urn: str | None, as_json: bool) -> None:
     click.echo(f"{len(hits) or 'No'} {noun} {phrase!r}")
 
 
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path), default=Path("workbooks"), required=False)
+@click.option("--port", type=int, default=8866, show_default=True)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (localhost)."
+)
+def serve(path: Path, port: int, host: str) -> None:
+    """Serve the workbooks in PATH (default ./workbooks) as web apps with Voila."""
+    import os
+
+    from nosworkbook.serve import voila_command
+
+    command = voila_command(path, port=port, host=host)
+    click.echo(f"Serving {path} at http://{host}:{port}/ (press Ctrl+C to stop)", err=True)
+    sys.stdout.flush()
+    os.execv(command[0], command)
+
+
 @main.command(name="generate")
 @click.option(
     "--out",

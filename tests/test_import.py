@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXPORT, SUITE
 
 from nosworkbook.catalog import packaged_catalog_path, packaged_sources
 from nosworkbook.catalog.importer import import_sources
 from nosworkbook.cli import main
+
+SOURCES = Path(__file__).resolve().parent.parent / "nosworkbook" / "catalog" / "sources"
+SUITE = SOURCES / "customer-service-suite-2021.md"
+EXPORT = SOURCES / "CFACSB9-single-standard-export.txt"
 
 
 def run(*args: str):
