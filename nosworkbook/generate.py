@@ -30,12 +30,13 @@ organisation = ""  # the organisation named in scenarios
 sector = "general"  # retail | contact-centre | hospitality | public-sector | general
 edition = "learner"  # learner | tutor
 rating_scale = {json.dumps(list(DEFAULT_SCALE))}
+risk_matrix = "3x3"  # "3x3", "5x5" or a matrix of the cohort's own
 due = None  # due date, e.g. "2027-03-31"
 store = None  # where answers are saved: a path or SQLAlchemy URL; None means the default"""
 
 _WORKBOOK_ARGS = (
     "cohort=cohort, organisation=organisation, sector=sector, edition=edition,\n"
-    "    rating_scale=rating_scale, due=due, store=store"
+    "    rating_scale=rating_scale, risk_matrix=risk_matrix, due=due, store=store"
 )
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
@@ -119,10 +120,40 @@ def unit_notebook(unit: Unit, today: date | None = None) -> NotebookNode:
             f"{len(unit.knowledge)} knowledge items and note your evidence.",
         ),
         _cell("code", "knowledge", "workbook.knowledge"),
+        *_exercise_cells(unit),
         _cell("markdown", "progress-intro", "## Your progress"),
         _cell("code", "progress", "workbook.progress"),
     ]
     return _notebook(cells, f"{unit.urn} {unit.title}")
+
+
+def _exercise_cells(unit: Unit) -> list[NotebookNode]:
+    """A heading naming each exercise and the criteria it evidences, then its widget."""
+    from nosworkbook.exercises import for_unit
+
+    exercises = for_unit(unit.urn)
+    if not exercises:
+        return []
+    cells = [
+        _cell(
+            "markdown",
+            "exercises-intro",
+            "## Scenario exercises\n\nPractise on realistic situations. Choose "
+            "**Check my answer** for feedback; your latest answer is saved.",
+        )
+    ]
+    for exercise in exercises:
+        slug = exercise.id.split(".", 1)[1]
+        short = ", ".join(c.split(".", 1)[1] for c in exercise.criteria)
+        cells.append(
+            _cell(
+                "markdown",
+                f"exercise-{slug}-intro",
+                f"### {md_escape(exercise.title)}\n\nEvidences {short}.",
+            )
+        )
+        cells.append(_cell("code", f"exercise-{slug}", f'workbook.exercise("{exercise.id}")'))
+    return cells
 
 
 def index_notebook(catalog: Catalog) -> NotebookNode:

@@ -16,7 +16,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from nosworkbook.catalog import Catalog, Unit, load
+from nosworkbook.exercises import Setting, for_unit
 from nosworkbook.widgets.checklist import Checklist
+from nosworkbook.widgets.exercise import ExerciseWidget, markdown_html
 from nosworkbook.widgets.progress import ProgressSummary
 from nosworkbook.widgets.signin import SignIn, valid_learner
 
@@ -39,6 +41,15 @@ def default_learner() -> str:
         if valid_learner(candidate):
             return candidate
     return ""
+
+
+def _day(value: Any) -> str:
+    """A due date in plain British style: '31 March 2027'."""
+    from datetime import date
+
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return f"{value.day} {value:%B %Y}"
 
 
 def _os_user() -> str:
@@ -133,11 +144,42 @@ class _Session:
         return "Your saved answers are shown below." if saved else "Nothing saved yet."
 
 
+def tutor_notes(exercise_id: str) -> str:
+    """Model answer and marking notes as HTML, for the tutor edition."""
+    from nosworkbook.exercises import answers
+
+    entry = answers.for_unit(exercise_id.split(".", 1)[0]).get(exercise_id)
+    if not entry:
+        return markdown_html("No model answer has been written for this exercise yet.")
+    lines = ["**Model answer**", ""]
+    for name, value in entry["model_answer"].items():
+        shown = " → ".join(value) if isinstance(value, list) else value
+        lines.append(f"- {name}: {shown}")
+    lines += ["", "**Marking notes**", "", str(entry.get("marking_notes", "")).strip()]
+    return markdown_html("\n".join(lines))
+
+
 class Workbook(_Session):
     """One unit's workbook: checklists of its criteria saved per learner and cohort."""
 
-    def __init__(self, urn: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        urn: str,
+        organisation: str = "",
+        sector: str = "general",
+        edition: str = "learner",
+        risk_matrix: Any = "3x3",
+        due: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        if edition not in ("learner", "tutor"):
+            raise ValueError(f"edition {edition!r} must be 'learner' or 'tutor'")
         super().__init__(**kwargs)
+        self.edition = edition
+        self.due = due
+        self.setting = Setting(
+            organisation=organisation or "", sector=sector, risk_matrix=risk_matrix
+        )
         self.unit: Unit = self.catalog[urn]
         self.performance = Checklist.for_criteria(
             "You must be able to", self.unit.performance, self.scale, disabled=True
@@ -147,7 +189,16 @@ class Workbook(_Session):
         )
         for checklist in self.checklists:
             checklist.on_change(self._save)
-        self.progress = ProgressSummary(heading=f"Progress in {self.unit.urn}", top=self.scale[-1])
+        self.exercises: dict[str, ExerciseWidget] = {}
+        for exercise in for_unit(urn, self.setting):
+            notes = tutor_notes(exercise.id) if edition == "tutor" else ""
+            widget = ExerciseWidget(exercise, tutor_html=notes, disabled=True)
+            widget.on_attempt(self._save_attempt)
+            self.exercises[exercise.id] = widget
+        heading = f"Progress in {self.unit.urn}"
+        if due:
+            heading += f", due by {_day(due)}"
+        self.progress = ProgressSummary(heading=heading, top=self.scale[-1])
         self._update_progress()
         self._start()
 
@@ -155,24 +206,47 @@ class Workbook(_Session):
     def checklists(self) -> tuple[Checklist, Checklist]:
         return (self.performance, self.knowledge)
 
+    def exercise(self, exercise_id: str) -> ExerciseWidget:
+        """The widget for one of this unit's exercises, by its stable id."""
+        return self.exercises[exercise_id]
+
     def _load(self, learner: str) -> dict[str, Any]:
         records = self.store.load(self.cohort, learner, urn=self.unit.urn)
-        return {
+        saved: dict[str, Any] = {
             cid: {"rating": r.rating, "evidence": r.evidence, "changed": r.changed_at}
             for cid, r in records.items()
         }
+        for exercise_id in self.exercises:
+            attempt = self.store.latest_attempt(self.cohort, learner, exercise_id)
+            if attempt is not None:
+                saved[exercise_id] = attempt
+        return saved
 
     def _show(self, saved: dict[str, Any]) -> None:
         for checklist in self.checklists:
             checklist.set_values(saved)
             checklist.disabled = False
+        for exercise_id, widget in self.exercises.items():
+            attempt = saved.get(exercise_id)
+            widget.restore(attempt.answer if attempt is not None else None)
+            if attempt is not None:
+                widget.checked_at = attempt.attempted_at.isoformat(timespec="seconds")
+            widget.disabled = False
         self._update_progress()
 
     def _clear(self) -> None:
         for checklist in self.checklists:
             checklist.clear()
             checklist.disabled = True
+        for widget in self.exercises.values():
+            widget.clear()
+            widget.disabled = True
         self._update_progress()
+
+    def _save_attempt(self, exercise_id: str, answer: dict[str, Any], result: Any) -> None:
+        if not self.learner:
+            return
+        self.store.save_attempt(self.cohort, self.learner, exercise_id, answer, result.score)
 
     def _save(self, criterion: str, rating: str | None, evidence: str) -> None:
         """Called once per learner edit: write it to the store before anything else."""

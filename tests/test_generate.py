@@ -67,7 +67,10 @@ def test_anatomy(catalog):
         assert paragraph in nb.cells[2].source
     order = [c.id for c in nb.cells]
     assert order.index("sign-in") < order.index("performance") < order.index("knowledge")
-    assert order.index("knowledge") < order.index("progress")
+    assert order.index("knowledge") < order.index("exercises-intro") < order.index("progress")
+    assert "exercise-risk-classification" in order
+    intro = nb.cells[order.index("exercise-risk-classification-intro")].source
+    assert intro.startswith("### Classify the risks") and "PC10" in intro
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.id not in ("parameters", "setup"):
             assert len(cell.source.splitlines()) <= 2  # notebooks stay thin

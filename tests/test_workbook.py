@@ -153,3 +153,39 @@ def test_a_failed_save_is_shown_to_the_learner(store, monkeypatch):
     edit(wb.performance, "INSCS027.PC4", "Competent", "")
     assert sent[-1]["ok"] is False and "could not be saved" in sent[-1]["error"]
     assert wb.sign_in.is_error and "PC4 could not be saved: disk full" in wb.sign_in.message
+
+
+def test_exercise_attempts_are_saved_and_the_latest_restored(store):
+    from nosworkbook.exercises.answers import model_answer
+
+    exercise_id = "INSCS027.risk-classification"
+    wb = make(store, organisation="Example Stores Ltd", sector="retail")
+    widget = wb.exercise(exercise_id)
+    assert widget.disabled and "Example Stores Ltd" in widget.intro_html
+    wb.sign_in.submit("a.khan")
+    assert not widget.disabled
+    message = {"type": "check", "epoch": widget._epoch}
+    widget._on_custom_msg(widget, message | {"answer": {"risk1.level": "low"}}, None)
+    widget._on_custom_msg(widget, message | {"answer": model_answer(exercise_id)}, None)
+    attempts = open_store(str(store)).attempts("default", "a.khan", exercise_id)
+    assert [round(a.score, 2) for a in attempts][-1] == 1.0 and len(attempts) == 2
+    again = make(store)
+    again.sign_in.submit("a.khan")
+    restored = again.exercise(exercise_id)
+    assert restored.answer == model_answer(exercise_id)
+    assert restored.result["score"] == 1.0 and restored.checked_at
+    again.sign_in.submit("b.jones")
+    assert restored.answer == {} and restored.result == {}
+
+
+def test_tutor_edition_shows_model_answers_and_due_date(store):
+    learner = make(store)
+    assert learner.exercise("INSCS027.risk-classification").tutor_html == ""
+    tutor = make(store, edition="tutor", due="2027-03-31")
+    notes = tutor.exercise("INSCS027.risk-classification").tutor_html
+    assert "Model answer" in notes and "risk1.level: high" in notes and "Marking notes" in notes
+    assert tutor.progress.heading == "Progress in INSCS027, due by 31 March 2027"
+    with pytest.raises(ValueError, match="edition 'teacher'"):
+        make(store, edition="teacher")
+    with pytest.raises(ValueError, match="unknown sector 'farming'"):
+        make(store, sector="farming")

@@ -1,0 +1,95 @@
+"""Scenario exercises: for each unit, practice on realistic situations with real checking.
+
+Each kind is a module here (pure checking logic, then its `Exercise` subclass); scenarios are
+data in `scenarios/INSCSxxx.yaml`; model answers and marking notes for tutors are in the
+repository's `answers/` folder. Kind modules are discovered, so adding one needs no edit here.
+
+    from nosworkbook.exercises import for_unit
+    exercise = for_unit("INSCS027")[0]
+    exercise.check({...}).score   # 0..1, with feedback per part
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+from nosworkbook.errors import NosworkbookError
+from nosworkbook.exercises.base import KINDS, Exercise, Part, Result, Setting, register
+
+__all__ = [
+    "Exercise",
+    "Part",
+    "Result",
+    "Setting",
+    "all_exercises",
+    "for_unit",
+    "get",
+    "register",
+    "scenario_specs",
+]
+
+_NOT_KINDS = {"base", "answers"}
+_REQUIRED = ("id", "kind", "title", "criteria", "scenario")
+
+
+@cache
+def _discover_kinds() -> None:
+    for module in pkgutil.iter_modules(__path__):
+        if module.name not in _NOT_KINDS and not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+@cache
+def scenario_specs() -> dict[str, tuple[dict[str, Any], ...]]:
+    """URN -> the exercise specs in its scenario file, as written."""
+    found: dict[str, tuple[dict[str, Any], ...]] = {}
+    for entry in sorted(files(__name__).joinpath("scenarios").iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        urn = entry.name.removesuffix(".yaml")
+        specs = yaml.safe_load(entry.read_text(encoding="utf-8")) or []
+        for spec in specs:
+            missing = [key for key in _REQUIRED if key not in spec]
+            if missing:
+                raise NosworkbookError(
+                    f"{entry.name}: exercise {spec.get('id')!r} has no {missing}"
+                )
+            if not spec["id"].startswith(urn + "."):
+                raise NosworkbookError(f"{entry.name}: exercise id {spec['id']!r} is not {urn}.*")
+        found[urn] = tuple(specs)
+    return found
+
+
+def _build(spec: dict[str, Any], setting: Setting) -> Exercise:
+    _discover_kinds()
+    try:
+        kind = KINDS[spec["kind"]]
+    except KeyError:
+        raise NosworkbookError(
+            f"exercise {spec['id']}: unknown kind {spec['kind']!r} (known: {', '.join(KINDS)})"
+        ) from None
+    return kind(spec=spec, setting=setting)
+
+
+def for_unit(urn: str, setting: Setting | None = None) -> list[Exercise]:
+    """The unit's exercises, in the order its scenario file gives them."""
+    setting = setting or Setting()
+    return [_build(spec, setting) for spec in scenario_specs().get(urn, ())]
+
+
+def get(exercise_id: str, setting: Setting | None = None) -> Exercise:
+    urn = exercise_id.split(".", 1)[0]
+    for exercise in for_unit(urn, setting):
+        if exercise.id == exercise_id:
+            return exercise
+    raise NosworkbookError(f"unknown exercise {exercise_id!r}")
+
+
+def all_exercises(setting: Setting | None = None) -> list[Exercise]:
+    return [e for urn in scenario_specs() for e in for_unit(urn, setting)]

@@ -1,0 +1,52 @@
+"""Model answers and marking notes for tutors: `answers/INSCSxxx.yaml`, keyed by exercise id.
+
+They live in the repository's `answers/` folder (reviewed by tutors, outside the package so
+learners' installs need not carry them); `NOSWORKBOOK_ANSWERS` can point elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nosworkbook.errors import NosworkbookError
+
+ENV_VAR = "NOSWORKBOOK_ANSWERS"
+
+
+def answers_dir() -> Path:
+    configured = os.environ.get(ENV_VAR)
+    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "answers"
+
+
+@cache
+def _read(path: Path) -> dict[str, dict[str, Any]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise NosworkbookError(f"{path}: expected exercise ids as keys")
+    for exercise_id, entry in data.items():
+        if not isinstance(entry, dict) or "model_answer" not in entry:
+            raise NosworkbookError(f"{path}: {exercise_id} has no model_answer")
+    return data
+
+
+def for_unit(urn: str) -> dict[str, dict[str, Any]]:
+    """Exercise id -> {"model_answer": {...}, "marking_notes": "..."}; empty if none."""
+    path = answers_dir() / f"{urn}.yaml"
+    return _read(path) if path.exists() else {}
+
+
+def model_answer(exercise_id: str) -> dict[str, Any]:
+    entry = for_unit(exercise_id.split(".", 1)[0]).get(exercise_id)
+    if entry is None:
+        raise NosworkbookError(f"no model answer for {exercise_id} in {answers_dir()}")
+    return entry["model_answer"]
+
+
+def marking_notes(exercise_id: str) -> str:
+    entry = for_unit(exercise_id.split(".", 1)[0]).get(exercise_id) or {}
+    return str(entry.get("marking_notes", "")).strip()

@@ -1,0 +1,322 @@
+"""Risk classification: likelihood x impact on a risk matrix gives a level.
+
+Matrices are data. The defaults follow common practice (bands are not standardised; HSE
+prescribes no matrix): 3x3 with levels 1..3, product 1-2 low, 3-4 medium, 6-9 high; 5x5 with
+levels 1..5, product 1-4 low, 5-12 medium, 15-25 high. A cohort may supply its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nosworkbook.exercises.base import Answer, Exercise, Part, Result, answer_text, register
+
+LEVELS = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class RiskMatrix:
+    """A square matrix: level names for each axis and bands over likelihood x impact."""
+
+    name: str
+    likelihood: tuple[str, ...]  # names of levels 1..n
+    impact: tuple[str, ...]
+    bands: tuple[tuple[int, str], ...]  # (highest product in the band, level), ascending
+
+    def __post_init__(self) -> None:
+        size = len(self.likelihood)
+        if size < 2 or len(self.impact) != size:
+            raise ValueError(f"matrix {self.name!r}: both axes need the same number (2+) of levels")
+        tops = [top for top, _ in self.bands]
+        if tops != sorted(tops) or len(set(tops)) != len(tops) or not tops:
+            raise ValueError(f"matrix {self.name!r}: bands must rise in order")
+        if tops[-1] < size * size:
+            raise ValueError(
+                f"matrix {self.name!r}: bands stop at {tops[-1]} but products reach {size * size}"
+            )
+        unknown = {level for _, level in self.bands} - set(LEVELS)
+        if unknown:
+            raise ValueError(
+                f"matrix {self.name!r}: unknown band {sorted(unknown)}: use low, medium, high"
+            )
+
+    @property
+    def size(self) -> int:
+        return len(self.likelihood)
+
+    def level_of(self, product: int) -> str:
+        for top, level in self.bands:
+            if product <= top:
+                return level
+        raise ValueError(f"product {product} is beyond matrix {self.name!r}")  # unreachable
+
+    def label(self, axis: str, value: int) -> str:
+        names = self.likelihood if axis == "likelihood" else self.impact
+        return f"{value} {names[value - 1]}"
+
+
+MATRICES: dict[str, RiskMatrix] = {
+    "3x3": RiskMatrix(
+        name="3x3",
+        likelihood=("unlikely", "possible", "likely"),
+        impact=("minor", "moderate", "major"),
+        bands=((2, "low"), (4, "medium"), (9, "high")),
+    ),
+    "5x5": RiskMatrix(
+        name="5x5",
+        likelihood=("rare", "unlikely", "possible", "likely", "almost certain"),
+        impact=("negligible", "minor", "moderate", "major", "severe"),
+        bands=((4, "low"), (12, "medium"), (25, "high")),
+    ),
+}
+
+
+def get_matrix(matrix: str | Mapping[str, Any] | RiskMatrix = "3x3") -> RiskMatrix:
+    """A default matrix by name, or a cohort's own from a mapping:
+    `{"name": ..., "likelihood": [...names], "impact": [...], "bands": [[4, "low"], ...]}`."""
+    if isinstance(matrix, RiskMatrix):
+        return matrix
+    if isinstance(matrix, str):
+        try:
+            return MATRICES[matrix]
+        except KeyError:
+            raise ValueError(
+                f"unknown risk matrix {matrix!r}: use {' or '.join(MATRICES)} or define one"
+            ) from None
+    if isinstance(matrix, Mapping):
+        try:
+            return RiskMatrix(
+                name=str(matrix.get("name", "custom")),
+                likelihood=tuple(str(n) for n in matrix["likelihood"]),
+                impact=tuple(str(n) for n in matrix["impact"]),
+                bands=tuple((int(top), str(level)) for top, level in matrix["bands"]),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"a risk matrix needs likelihood, impact and bands ({exc})") from None
+    raise ValueError(f"not a risk matrix: {matrix!r}")
+
+
+def _level(value: int | str, names: Sequence[str], axis: str, matrix: RiskMatrix) -> int:
+    """1..n from an integer, a numeric string, a name ('likely') or a label ('3 likely')."""
+    if isinstance(value, bool):
+        raise ValueError(f"{axis} must be a level 1 to {matrix.size} or a name, not {value!r}")
+    if isinstance(value, str):
+        text = value.strip().lower()
+        lowered = [n.lower() for n in names]
+        if text in lowered:
+            return lowered.index(text) + 1
+        head = text.split(" ", 1)[0]
+        if not head.lstrip("-").isdigit():
+            raise ValueError(
+                f"{axis} {value!r} is not a level of the {matrix.name} matrix: use 1 to "
+                f"{matrix.size} or one of {', '.join(names)}"
+            )
+        value = int(head)
+    if not isinstance(value, int):
+        raise ValueError(f"{axis} must be a whole number or a name, not {value!r}")
+    if not 1 <= value <= matrix.size:
+        raise ValueError(
+            f"{axis} {value} is out of range for the {matrix.name} matrix (1 to {matrix.size})"
+        )
+    return value
+
+
+def classify(
+    likelihood: int | str, impact: int | str, matrix: str | Mapping[str, Any] | RiskMatrix = "3x3"
+) -> str:
+    """`"low"`, `"medium"` or `"high"` for a likelihood and impact on the matrix."""
+    grid = get_matrix(matrix)
+    lik = _level(likelihood, grid.likelihood, "likelihood", grid)
+    imp = _level(impact, grid.impact, "impact", grid)
+    return grid.level_of(lik * imp)
+
+
+def band_text(grid: RiskMatrix) -> str:
+    """'1 to 2 low, 3 to 4 medium, 5 to 9 high': the bands in words."""
+    spans, low = [], 1
+    for top, level in grid.bands:
+        spans.append(f"{low} to {top} {level}")
+        low = top + 1
+    return ", ".join(spans)
+
+
+def matrix_block(grid: RiskMatrix, placed: Mapping[tuple[int, int], list[str]], title: str) -> dict:
+    """A coloured matrix for the widget: impact across, likelihood down (highest first)."""
+    rows = []
+    for lik in range(grid.size, 0, -1):
+        cells = []
+        for imp in range(1, grid.size + 1):
+            level = grid.level_of(lik * imp)
+            cells.append({"level": level, "items": placed.get((lik, imp), [])})
+        rows.append({"label": grid.label("likelihood", lik), "cells": cells})
+    return {
+        "type": "matrix",
+        "title": title,
+        "row_label": "Likelihood",
+        "col_label": "Impact",
+        "col_labels": [grid.label("impact", i) for i in range(1, grid.size + 1)],
+        "rows": rows,
+    }
+
+
+@register("risk-classification")
+class RiskClassification(Exercise):
+    """Rate each risk in a scenario's risk log; the matrix gives its level.
+
+    Spec: `risks`: list of `{risk, ratings: {"3x3": [likelihood, impact], "5x5": [...]},
+    why}`. The cohort's matrix is used when the scenario rates its risks on a matrix of that
+    size, otherwise the scenario's own (`matrix`, default 3x3).
+    """
+
+    @property
+    def matrix(self) -> RiskMatrix:
+        wanted = get_matrix(self.setting.risk_matrix)
+        key = f"{wanted.size}x{wanted.size}"
+        if all(key in r["ratings"] for r in self.spec["risks"]):
+            return wanted
+        return get_matrix(self.spec.get("matrix", "3x3"))
+
+    def _expected(self, risk: Mapping[str, Any]) -> tuple[int, int]:
+        grid = self.matrix
+        likelihood, impact = risk["ratings"][f"{grid.size}x{grid.size}"]
+        return int(likelihood), int(impact)
+
+    def blocks(self) -> list[dict[str, Any]]:
+        grid = self.matrix
+        rows = [[i, self.text(r["risk"])] for i, r in enumerate(self.spec["risks"], 1)]
+        bands = band_text(grid)
+        return [
+            {
+                "type": "table",
+                "caption": "Risk log",
+                "columns": ["Risk", "Description"],
+                "rows": rows,
+            },
+            {
+                "type": "table",
+                "caption": f"The {grid.name} risk matrix: level = likelihood x impact ({bands})",
+                "columns": ["Level", "Likelihood", "Impact"],
+                "rows": [
+                    [n, grid.likelihood[n - 1], grid.impact[n - 1]] for n in range(1, grid.size + 1)
+                ],
+            },
+        ]
+
+    def form(self) -> list[dict[str, Any]]:
+        grid = self.matrix
+        fields = []
+        for i, risk in enumerate(self.spec["risks"], 1):
+            fields.append(
+                {
+                    "type": "group",
+                    "label": f"Risk {i}: {self.text(risk['risk'])}",
+                    "fields": [
+                        {
+                            "type": "select",
+                            "name": f"risk{i}.likelihood",
+                            "label": f"Risk {i} likelihood",
+                            "options": [
+                                grid.label("likelihood", n) for n in range(1, grid.size + 1)
+                            ],
+                        },
+                        {
+                            "type": "select",
+                            "name": f"risk{i}.impact",
+                            "label": f"Risk {i} impact",
+                            "options": [grid.label("impact", n) for n in range(1, grid.size + 1)],
+                        },
+                        {
+                            "type": "select",
+                            "name": f"risk{i}.level",
+                            "label": f"Risk {i} level",
+                            "options": list(LEVELS),
+                        },
+                    ],
+                }
+            )
+        return fields
+
+    def _read(self, answer: Answer, name: str, axis: str) -> int | None:
+        grid = self.matrix
+        names = grid.likelihood if axis == "likelihood" else grid.impact
+        try:
+            return _level(answer_text(answer, name), names, axis, grid)
+        except ValueError:
+            return None
+
+    def check(self, answer: Answer) -> Result:
+        grid = self.matrix
+        parts = []
+        for i, risk in enumerate(self.spec["risks"], 1):
+            want_l, want_i = self._expected(risk)
+            got_l = self._read(answer, f"risk{i}.likelihood", "likelihood")
+            got_i = self._read(answer, f"risk{i}.impact", "impact")
+            why = self.text(risk.get("why", "")).strip()
+            for axis, got, want in (("likelihood", got_l, want_l), ("impact", got_i, want_i)):
+                if got == want:
+                    feedback = f"Yes: {grid.label(axis, want)}. {why}".strip()
+                    parts.append(Part(f"Risk {i} {axis}", 1.0, feedback))
+                elif got is None:
+                    parts.append(Part(f"Risk {i} {axis}", 0.0, f"Choose a {axis} for risk {i}."))
+                else:
+                    near = abs(got - want) == 1
+                    parts.append(
+                        Part(
+                            f"Risk {i} {axis}",
+                            0.5 if near else 0.0,
+                            f"You chose {grid.label(axis, got)}; a better judgement is "
+                            f"{grid.label(axis, want)}. {why}".strip(),
+                        )
+                    )
+            level = answer_text(answer, f"risk{i}.level").lower()
+            expected = grid.level_of(want_l * want_i)
+            if got_l and got_i:
+                by_matrix = grid.level_of(got_l * got_i)
+                consistent = level == by_matrix
+            else:
+                by_matrix, consistent = None, False
+            if level == expected and consistent:
+                parts.append(
+                    Part(
+                        f"Risk {i} level",
+                        1.0,
+                        f"Right: {want_l} x {want_i} = {want_l * want_i}, {expected}.",
+                    )
+                )
+            elif not level:
+                parts.append(Part(f"Risk {i} level", 0.0, f"Choose a level for risk {i}."))
+            elif consistent:
+                parts.append(
+                    Part(
+                        f"Risk {i} level",
+                        0.5,
+                        f"{level.capitalize()} follows from your ratings ({got_l} x {got_i}), "
+                        f"but with likelihood {want_l} and impact {want_i} the risk is {expected}.",
+                    )
+                )
+            else:
+                hint = (
+                    f" Your ratings give {got_l} x {got_i} = {got_l * got_i}, {by_matrix}."
+                    if by_matrix
+                    else ""
+                )
+                parts.append(
+                    Part(
+                        f"Risk {i} level",
+                        0.0,
+                        f"{level.capitalize() or 'That'} does not follow from the matrix.{hint} "
+                        f"Multiply likelihood by impact and read the band.",
+                    )
+                )
+        return Result(tuple(parts))
+
+    def after_check(self, answer: Answer, result: Result) -> list[dict[str, Any]]:
+        placed: dict[tuple[int, int], list[str]] = {}
+        for i, _risk in enumerate(self.spec["risks"], 1):
+            got_l = self._read(answer, f"risk{i}.likelihood", "likelihood")
+            got_i = self._read(answer, f"risk{i}.impact", "impact")
+            if got_l and got_i:
+                placed.setdefault((got_l, got_i), []).append(f"Risk {i}")
+        return [matrix_block(self.matrix, placed, "Your risk log on the matrix")]

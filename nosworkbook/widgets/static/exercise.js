@@ -1,0 +1,241 @@
+// Exercise widget: scenario, material, a form built from field descriptions, and feedback.
+// Learner text is only ever set with textContent or value; the only HTML used is what Python
+// rendered from scenario markdown with raw HTML escaped.
+let counter = 0;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "text") node.textContent = value;
+    else if (key === "class") node.className = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function renderBlock(block) {
+  if (block.type === "html") {
+    const div = el("div", { class: "nosw-ex-html" });
+    div.innerHTML = block.html; // rendered by Python with raw HTML escaped
+    return div;
+  }
+  if (block.type === "table") {
+    const table = el("table", { class: "nosw-ex-table" });
+    if (block.caption) table.append(el("caption", { text: block.caption }));
+    const head = el("tr", {}, ...block.columns.map((c) => el("th", { scope: "col", text: c })));
+    table.append(el("thead", {}, head));
+    const body = el("tbody");
+    for (const row of block.rows) body.append(el("tr", {}, ...row.map((c) => el("td", { text: String(c) }))));
+    table.append(body);
+    return table;
+  }
+  if (block.type === "image") {
+    const figure = el("figure", { class: "nosw-ex-figure" });
+    figure.append(el("img", { src: block.src, alt: block.alt || "" }));
+    if (block.caption) figure.append(el("figcaption", { text: block.caption }));
+    return figure;
+  }
+  if (block.type === "matrix") {
+    const table = el("table", { class: "nosw-ex-matrix" });
+    table.append(el("caption", { text: block.title }));
+    const head = el("tr", {}, el("th", { scope: "col", text: `${block.row_label} \u2193 / ${block.col_label} \u2192` }));
+    for (const label of block.col_labels) head.append(el("th", { scope: "col", text: label }));
+    table.append(el("thead", {}, head));
+    const body = el("tbody");
+    for (const row of block.rows) {
+      const tr = el("tr", {}, el("th", { scope: "row", text: row.label }));
+      for (const cell of row.cells) {
+        const td = el("td", { class: `nosw-level-${cell.level}` });
+        td.append(el("span", { class: "nosw-ex-level", text: cell.level_label || cell.level }));
+        for (const item of cell.items || []) td.append(el("span", { class: "nosw-ex-chip", text: item }));
+        tr.append(td);
+      }
+      body.append(tr);
+    }
+    table.append(body);
+    return table;
+  }
+  return el("p", { text: block.text || "" });
+}
+
+function render({ model, el: root }) {
+  const uid = `nosw-ex-${Date.now().toString(36)}-${counter++}`;
+  const controls = new Map(); // field name -> {get(), set(value), disable(bool)}
+  const section = el("section", { class: "nosw-exercise", "aria-labelledby": `${uid}-title` });
+  const title = el("h3", { id: `${uid}-title` });
+  const criteria = el("p", { class: "nosw-ex-criteria" });
+  const intro = el("div", { class: "nosw-ex-intro" });
+  const blocks = el("div", { class: "nosw-ex-blocks" });
+  const form = el("form", { class: "nosw-ex-form", "aria-label": "Your answer" });
+  const fieldsBox = el("div", { class: "nosw-ex-fields" });
+  const button = el("button", { type: "submit", text: "Check my answer" });
+  const note = el("p", { class: "nosw-ex-note" });
+  form.append(fieldsBox, el("div", { class: "nosw-ex-actions" }, button, note));
+  const feedback = el("section", { class: "nosw-ex-feedback", role: "status", "aria-live": "polite", "aria-label": "Feedback" });
+  const after = el("div", { class: "nosw-ex-after" });
+  const tutor = el("details", { class: "nosw-ex-tutor" });
+  section.append(title, criteria, intro, blocks, form, feedback, after, tutor);
+  root.append(section);
+
+  let n = 0;
+  const id = () => `${uid}-f${n++}`;
+
+  function buildField(field, parent) {
+    if (field.type === "group") {
+      const fs = el("fieldset", { class: "nosw-ex-group" }, el("legend", { text: field.label }));
+      if (field.help) fs.append(el("p", { class: "nosw-ex-help", text: field.help }));
+      for (const child of field.fields) buildField(child, fs);
+      parent.append(fs);
+      return;
+    }
+    if (field.type === "choice" || field.type === "multi") {
+      const multi = field.type === "multi";
+      const fs = el("fieldset", { class: "nosw-ex-choice", role: multi ? "group" : "radiogroup" }, el("legend", { text: field.label }));
+      const name = `${uid}-${field.name}`;
+      const inputs = field.options.map((option) => {
+        const inputId = id();
+        const input = el("input", { type: multi ? "checkbox" : "radio", name, id: inputId, value: option });
+        fs.append(el("div", { class: "nosw-ex-option" }, input, el("label", { for: inputId, text: option })));
+        return input;
+      });
+      controls.set(field.name, {
+        get: () => (multi ? inputs.filter((i) => i.checked).map((i) => i.value) : inputs.find((i) => i.checked)?.value ?? ""),
+        set: (value) => {
+          const wanted = multi ? new Set(value || []) : new Set([value]);
+          for (const i of inputs) i.checked = wanted.has(i.value);
+        },
+        disable: (off) => inputs.forEach((i) => (i.disabled = off)),
+      });
+      parent.append(fs);
+      return;
+    }
+    if (field.type === "order") {
+      const fs = el("fieldset", { class: "nosw-ex-order" }, el("legend", { text: field.label }));
+      const list = el("ol");
+      fs.append(list);
+      let order = [...field.items];
+      const buttons = [];
+      const draw = (focusItem, focusDir) => {
+        list.replaceChildren();
+        buttons.length = 0;
+        order.forEach((item, index) => {
+          const up = el("button", { type: "button", text: "Move up", "aria-label": `Move \u201c${item}\u201d up` });
+          const down = el("button", { type: "button", text: "Move down", "aria-label": `Move \u201c${item}\u201d down` });
+          up.disabled = index === 0 || model.get("disabled");
+          down.disabled = index === order.length - 1 || model.get("disabled");
+          up.addEventListener("click", () => { [order[index - 1], order[index]] = [order[index], order[index - 1]]; draw(item, "up"); });
+          down.addEventListener("click", () => { [order[index + 1], order[index]] = [order[index], order[index + 1]]; draw(item, "down"); });
+          buttons.push(up, down);
+          list.append(el("li", {}, el("span", { text: item }), up, down));
+          if (item === focusItem) {
+            const target = focusDir === "up" ? (up.disabled ? down : up) : (down.disabled ? up : down);
+            queueMicrotask(() => target.focus());
+          }
+        });
+      };
+      draw();
+      controls.set(field.name, {
+        get: () => [...order],
+        set: (value) => {
+          if (Array.isArray(value) && value.length === field.items.length) order = [...value];
+          else order = [...field.items];
+          draw();
+        },
+        disable: () => draw(),
+      });
+      parent.append(fs);
+      return;
+    }
+    const inputId = id();
+    const label = el("label", { for: inputId, text: field.label });
+    let input;
+    if (field.type === "select") {
+      input = el("select", { id: inputId }, el("option", { value: "", text: "Choose\u2026" }), ...field.options.map((o) => el("option", { value: o, text: o })));
+    } else if (field.type === "number") {
+      input = el("input", { id: inputId, type: "text", inputmode: "decimal", autocomplete: "off" });
+    } else {
+      input = el("textarea", { id: inputId, rows: String(field.rows || 3) });
+    }
+    const wrap = el("div", { class: `nosw-ex-field nosw-ex-${field.type}` }, label, input);
+    if (field.help) {
+      const help = el("p", { class: "nosw-ex-help", id: `${inputId}-help`, text: field.help });
+      input.setAttribute("aria-describedby", help.id);
+      wrap.append(help);
+    }
+    controls.set(field.name, { get: () => input.value, set: (value) => (input.value = value ?? ""), disable: (off) => (input.disabled = off) });
+    parent.append(wrap);
+  }
+
+  function answer() {
+    const out = {};
+    for (const [name, control] of controls) out[name] = control.get();
+    return out;
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (model.get("disabled")) return;
+    feedback.replaceChildren(el("p", { text: "Checking\u2026" }));
+    model.send({ type: "check", answer: answer(), epoch: model.get("_epoch") });
+  });
+
+  function renderFeedback() {
+    const result = model.get("result");
+    feedback.replaceChildren();
+    if (!result || result.score === undefined) return;
+    const parts = result.parts || [];
+    const right = parts.filter((p) => p.ok).length;
+    feedback.append(el("h4", { text: `Feedback: ${right} of ${parts.length} right (${Math.round(result.score * 100)}%)` }));
+    if (result.summary) feedback.append(el("p", { text: result.summary }));
+    const list = el("ul");
+    for (const part of parts) {
+      list.append(el("li", { class: part.ok ? "nosw-ok" : "nosw-not-ok" },
+        el("strong", { text: `${part.ok ? "\u2713 Right" : part.score > 0 ? "\u25d1 Partly right" : "\u2717 Not yet"}: ${part.name}. ` }),
+        el("span", { text: part.feedback })));
+    }
+    feedback.append(list);
+    if (result.error) feedback.append(el("p", { class: "nosw-ex-error", text: result.error }));
+  }
+
+  function update(all) {
+    title.textContent = model.get("title");
+    criteria.textContent = model.get("criteria").length ? `Evidences ${model.get("criteria").join(", ")}` : "";
+    if (all) {
+      intro.innerHTML = model.get("intro_html"); // rendered by Python with raw HTML escaped
+      blocks.replaceChildren(...model.get("blocks").map(renderBlock));
+      fieldsBox.replaceChildren();
+      controls.clear();
+      for (const field of model.get("fields")) buildField(field, fieldsBox);
+    }
+    const saved = model.get("answer");
+    for (const [name, control] of controls) control.set(saved[name]);
+    const off = model.get("disabled");
+    for (const control of controls.values()) control.disable(off);
+    button.disabled = off;
+    note.textContent = off ? model.get("disabled_note") : model.get("checked_at") ? `Last checked ${new Date(model.get("checked_at")).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}` : "";
+    renderFeedback();
+    after.replaceChildren(...model.get("after").map(renderBlock));
+    tutor.hidden = !model.get("tutor_html");
+    if (model.get("tutor_html")) {
+      tutor.replaceChildren(el("summary", { text: "Model answer and marking notes (tutor edition)" }));
+      const body = el("div");
+      body.innerHTML = model.get("tutor_html"); // rendered by Python with raw HTML escaped
+      tutor.append(body);
+    }
+  }
+
+  update(true);
+  model.on("change:_epoch", () => update(false));
+  model.on("change:answer", () => update(false));
+  model.on("change:result", renderFeedback);
+  model.on("change:after", () => after.replaceChildren(...model.get("after").map(renderBlock)));
+  model.on("change:disabled", () => update(false));
+  model.on("change:checked_at", () => update(false));
+  for (const name of ["fields", "blocks", "intro_html", "tutor_html"]) model.on(`change:${name}`, () => update(true));
+  model.on("msg:custom", (msg) => {
+    if (msg.type === "refused") feedback.replaceChildren(el("p", { class: "nosw-ex-error", text: msg.reason }));
+  });
+}
+
+export default { render };
