@@ -181,11 +181,21 @@ class Workbook(_Session):
             organisation=organisation or "", sector=sector, risk_matrix=risk_matrix
         )
         self.unit: Unit = self.catalog[urn]
+        # The notebook's own headings say "You must be able to" and "You need to know and
+        # understand"; the checklists sit under them, one level down.
         self.performance = Checklist.for_criteria(
-            "You must be able to", self.unit.performance, self.scale, disabled=True
+            "Checklist: performance criteria",
+            self.unit.performance,
+            self.scale,
+            disabled=True,
+            heading_level=3,
         )
         self.knowledge = Checklist.for_criteria(
-            "You need to know and understand", self.unit.knowledge, self.scale, disabled=True
+            "Checklist: knowledge and understanding",
+            self.unit.knowledge,
+            self.scale,
+            disabled=True,
+            heading_level=3,
         )
         for checklist in self.checklists:
             checklist.on_change(self._save)

@@ -6,6 +6,7 @@ learners' installs need not carry them); `NOSWORKBOOK_ANSWERS` can point elsewhe
 
 from __future__ import annotations
 
+import copy
 import os
 from functools import cache
 from pathlib import Path
@@ -35,9 +36,12 @@ def _read(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def for_unit(urn: str) -> dict[str, dict[str, Any]]:
-    """Exercise id -> {"model_answer": {...}, "marking_notes": "..."}; empty if none."""
+    """Exercise id -> {"model_answer": {...}, "marking_notes": "..."}; empty if none.
+
+    A copy: callers may change what they are given without changing it for anyone else.
+    """
     path = answers_dir() / f"{urn}.yaml"
-    return _read(path) if path.exists() else {}
+    return copy.deepcopy(_read(path)) if path.exists() else {}
 
 
 def model_answer(exercise_id: str) -> dict[str, Any]:

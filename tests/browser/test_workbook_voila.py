@@ -94,3 +94,33 @@ def test_index_shows_the_learners_progress(page: Page, served) -> None:
     expect(link).to_have_attribute("href", "INSCS027.ipynb")
     bar = page.get_by_role("progressbar", name=re.compile(r"^INSCS027 .*: 1 of 26 rated Competent"))
     expect(bar).to_be_visible()
+
+
+def test_a_risk_exercise_is_answered_and_gets_feedback(page: Page, served) -> None:
+    from nosworkbook.exercises.answers import model_answer
+
+    url, store = served
+    page.goto(url + "voila/render/INSCS027.ipynb", timeout=TIMEOUT)
+    sign_in(page, "r.learner")
+    exercise = page.get_by_role("region", name="Classify the risks in a customer service process")
+    expect(exercise).to_be_visible()
+    answer = model_answer("INSCS027.risk-classification")
+    answer["risk4.level"] = "low"  # one mistake, to see feedback on it
+    for name, value in answer.items():
+        number, part = name.removeprefix("risk").split(".")
+        exercise.get_by_role("combobox", name=f"Risk {number} {part}", exact=True).select_option(
+            value
+        )
+    exercise.get_by_role("button", name="Check my answer").click()
+    feedback = exercise.get_by_role("status", name="Feedback")
+    expect(feedback).to_contain_text("Feedback: 11 of 12 right", timeout=TIMEOUT)
+    expect(feedback).to_contain_text("Risk 4 level")
+    expect(exercise.get_by_role("table", name="Your risk log on the matrix")).to_be_visible()
+    deadline = time.monotonic() + 30
+    while not open_store(str(store)).attempts("default", "r.learner"):
+        assert time.monotonic() < deadline, "the attempt was never saved"
+        time.sleep(0.2)
+    attempt = open_store(str(store)).latest_attempt(
+        "default", "r.learner", "INSCS027.risk-classification"
+    )
+    assert attempt.answer["risk4.level"] == "low" and attempt.score < 1
