@@ -19,7 +19,7 @@ TIMEOUT = 60_000
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, voila_server) -> tuple[str, Path]:
     folder = tmp_path_factory.mktemp("voila-workbooks")
-    for name in ("INSCS027.ipynb", "index.ipynb"):
+    for name in ("INSCS027.ipynb", "INSCS035.ipynb", "index.ipynb"):
         shutil.copy(ROOT / "workbooks" / name, folder / name)
     store = folder / "progress.sqlite"
     url = voila_server(folder, {"NOSWORKBOOK_STORE": str(store)})
@@ -124,3 +124,19 @@ def test_a_risk_exercise_is_answered_and_gets_feedback(page: Page, served) -> No
         "default", "r.learner", "INSCS027.risk-classification"
     )
     assert attempt.answer["risk4.level"] == "low" and attempt.score < 1
+
+
+def test_a_smart_exercise_is_answered_and_gets_feedback(page: Page, served) -> None:
+    url, _store = served
+    page.goto(url + "voila/render/INSCS035.ipynb", timeout=TIMEOUT)
+    sign_in(page, "s.learner")
+    exercise = page.get_by_role("region", name=re.compile("SMART", re.IGNORECASE)).first
+    expect(exercise).to_be_visible()
+    exercise.get_by_role("textbox", name="Target 1", exact=True).fill(
+        "Train all six complaint handlers to use the new complaint tracking log within six weeks."
+    )
+    exercise.get_by_role("textbox", name="Target 2", exact=True).fill("Make customers happier.")
+    exercise.get_by_role("button", name="Check my answer").click()
+    feedback = exercise.get_by_role("status", name="Feedback")
+    expect(feedback).to_contain_text("Feedback: 1 of 2 right", timeout=TIMEOUT)
+    expect(feedback).to_contain_text("Target 2")
