@@ -69,3 +69,14 @@ def test_text_is_sized_and_markup_escaped():
     assert "<em>" in markdown_html("*word*") and "<b>" not in markdown_html("<b>x</b>")
     send(widget, {"risk1.level": "x" * 10_000})
     assert len(widget.answer["risk1.level"]) == 5_000
+
+
+def test_organisation_is_filled_in_and_capitalised_at_a_sentence_start():
+    from nosworkbook.exercises.base import fill
+
+    text = "{organisation} ran a survey. Then {organisation} acted.\n{organisation} won."
+    assert fill(text, Setting()) == (
+        "Your organisation ran a survey. Then your organisation acted.\nYour organisation won."
+    )
+    assert fill(text, Setting("Acme Ltd")).startswith("Acme Ltd ran a survey. Then Acme Ltd")
+    assert fill("Keep {unknown} as typed", Setting()) == "Keep {unknown} as typed"

@@ -7,6 +7,7 @@ code. `check(answer)` is pure: it scores an answer between 0 and 1 with feedback
 
 from __future__ import annotations
 
+import re
 import string
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -89,8 +90,17 @@ class _Blank(dict):
         return "{" + key + "}"
 
 
+_SENTENCE_START = re.compile(r"(^|[.!?]\s+|\n\s*)\{organisation\}")
+
+
 def fill(text: str, setting: Setting) -> str:
-    """Put the organisation (and sector noun) into scenario text; unknown fields stay as typed."""
+    """Put the organisation (and sector noun) into scenario text; unknown fields stay as typed.
+
+    Without a cohort organisation the text says "your organisation", capitalised where it
+    starts a sentence.
+    """
+    if not setting.organisation.strip():
+        text = _SENTENCE_START.sub(r"\1Your organisation", text)
     values = _Blank(organisation=setting.organisation_name, place=SECTOR_NAMES[setting.sector])
     return string.Formatter().vformat(text, (), values)
 
