@@ -14,6 +14,7 @@ for a previous learner that are still in flight are refused rather than saved fo
 
 from __future__ import annotations
 
+import html
 import logging
 import pathlib
 from collections.abc import Callable, Iterable, Mapping
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SCALE: tuple[str, ...] = ("Not yet", "Developing", "Competent")
 MAX_EVIDENCE_CHARS = 20_000
+STATIC_EVIDENCE_CHARS = 300  # evidence shown per item in the static view, to keep files lean
 # The only trait the browser may change; everything else goes through validated edit messages.
 _FRONTEND_WRITABLE = frozenset({"only_incomplete"})
 
@@ -70,7 +72,34 @@ def _iso(value: object) -> str | None:
     return None
 
 
-class Checklist(anywidget.AnyWidget):
+class StaticFallback:
+    """Adds a static `text/html` (and a short `text/plain`) view to a widget's display output.
+
+    Front ends with a widget manager (JupyterLab, Voila) still draw the live widget; viewers
+    without one (GitHub, nbviewer, an executed notebook opened without its kernel) show the
+    HTML instead. Subclasses build it with `html.escape` around every piece of data.
+    """
+
+    def _static_html(self) -> str:
+        raise NotImplementedError
+
+    def _static_text(self) -> str:
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        if bundle is None:  # no view: nothing to display
+            return None
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, None)
+        data = {**data, "text/plain": self._static_text(), "text/html": self._static_html()}
+        return data if metadata is None else (data, metadata)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+class Checklist(StaticFallback, anywidget.AnyWidget):
     """A rating, an evidence note and a last-changed date for each criterion of a checklist."""
 
     _esm = pathlib.Path(__file__).parent / "static" / "checklist.js"
@@ -276,6 +305,37 @@ class Checklist(anywidget.AnyWidget):
         }
         self.values = {**self.values, cid: entry}
         return cid
+
+    # --- static view (executed notebooks read without a kernel) -------------------------------
+
+    def _static_text(self) -> str:
+        return f"{self.heading}: {self.total} items, {self.summary}"
+
+    def _static_html(self) -> str:
+        """Heading, scale and one compact row per item (with its rating and evidence if any)."""
+        esc = html.escape
+        level = self.heading_level
+        answered = any(
+            entry.get("rating") or entry.get("evidence") for entry in self.values.values()
+        )
+        rows = []
+        for item in self.items:
+            cells = f'<th scope="row">{esc(item["short_id"])}</th><td>{esc(item["text"])}</td>'
+            if answered:
+                entry = self.values.get(item["id"]) or {}
+                evidence = _clip(entry.get("evidence") or "", STATIC_EVIDENCE_CHARS)
+                cells += f"<td>{esc(entry.get('rating') or '')}</td><td>{esc(evidence)}</td>"
+            rows.append(f"<tr>{cells}</tr>")
+        head = "<th>Item</th><th>Criterion</th>"
+        if answered:
+            head += "<th>Rating</th><th>Evidence</th>"
+        return (
+            f'<section class="nosw-static">'
+            f"<h{level}>{esc(self.heading)}</h{level}>"
+            f"<p>Rate each item: {esc(' / '.join(self.scale))}. {esc(self.summary)}.</p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            "</section>"
+        )
 
     # --- helpers ------------------------------------------------------------------------------
 

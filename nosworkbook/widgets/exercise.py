@@ -12,6 +12,7 @@ of other fields). Block types: `html` (rendered by Python from markdown, raw HTM
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ import mistune
 import traitlets
 
 from nosworkbook.exercises.base import Exercise, Result
+from nosworkbook.widgets.checklist import StaticFallback
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,67 @@ def markdown_html(text: str) -> str:
     return str(_markdown(text))
 
 
+def _cells(tag: str, values: Iterable[Any], scope: str = "") -> str:
+    attr = f' scope="{scope}"' if scope else ""
+    return "".join(f"<{tag}{attr}>{html.escape(str(v))}</{tag}>" for v in values)
+
+
+def block_html(block: dict[str, Any]) -> str:
+    """A material block as plain HTML, as the widget draws it (every value escaped)."""
+    esc = html.escape
+    kind = block.get("type")
+    if kind == "html":
+        return f"<div>{block.get('html', '')}</div>"  # rendered by markdown_html, raw HTML escaped
+    if kind == "table":
+        caption = f"<caption>{esc(str(block['caption']))}</caption>" if block.get("caption") else ""
+        rows = "".join(f"<tr>{_cells('td', row)}</tr>" for row in block.get("rows", []))
+        head = _cells("th", block.get("columns", []), "col")
+        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    if kind == "image":
+        alt = esc(str(block.get("alt") or ""), quote=True)
+        src = str(block.get("src") or "")
+        image = (
+            f'<img src="{esc(src, quote=True)}" alt="{alt}">'
+            if src.startswith("data:image/")
+            else f"<p>{alt}</p>"
+        )
+        caption = block.get("caption")
+        caption_html = f"<figcaption>{esc(str(caption))}</figcaption>" if caption else ""
+        return f"<figure>{image}{caption_html}</figure>"
+    if kind == "matrix":
+        corner = f"{block.get('row_label', '')} \u2193 / {block.get('col_label', '')} \u2192"
+        head = _cells("th", [corner, *block.get("col_labels", [])], "col")
+        rows = []
+        for row in block.get("rows", []):
+            cells = []
+            for cell in row.get("cells", []):
+                words = [cell.get("level_label") or cell.get("level", ""), *cell.get("items", [])]
+                cells.append("<td>" + "<br>".join(esc(str(w)) for w in words) + "</td>")
+            rows.append(f"<tr>{_cells('th', [row.get('label', '')], 'row')}{''.join(cells)}</tr>")
+        caption = esc(str(block.get("title", "")))
+        return (
+            f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+    return f"<p>{esc(str(block.get('text', '')))}</p>"
+
+
+def questions_html(fields: Iterable[dict[str, Any]]) -> str:
+    """The form's questions as a nested list of their labels and options, not controls."""
+    items = []
+    for field in fields:
+        text = html.escape(str(field.get("label", "")))
+        choices = field.get("options") or field.get("items")
+        if choices:
+            text += " <em>(" + html.escape(" / ".join(str(c) for c in choices)) + ")</em>"
+        if field.get("help"):
+            text += f"<br><small>{html.escape(str(field['help']))}</small>"
+        if field.get("type") == "group":
+            text += questions_html(field.get("fields", []))
+        items.append(f"<li>{text}</li>")
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
 def field_names(fields: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     names: dict[str, dict[str, Any]] = {}
     for field in fields:
@@ -47,7 +110,7 @@ def field_names(fields: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return names
 
 
-class ExerciseWidget(anywidget.AnyWidget):
+class ExerciseWidget(StaticFallback, anywidget.AnyWidget):
     """An exercise's scenario, form and feedback as one widget model."""
 
     _esm = Path(__file__).parent / "static" / "exercise.js"
@@ -82,6 +145,32 @@ class ExerciseWidget(anywidget.AnyWidget):
             **kwargs,
         )
         self.on_msg(self._on_custom_msg)
+
+    # --- static view (executed notebooks read without a kernel) -------------------------------
+
+    def _static_text(self) -> str:
+        return f"Exercise: {self.title}. Evidences {', '.join(self.criteria)}."
+
+    def _static_html(self) -> str:
+        """Title, criteria, scenario, material and questions; model answers in the tutor edition."""
+        esc = html.escape
+        parts = [
+            f"<h3>{esc(self.title)}</h3>",
+            f"<p>Evidences {esc(', '.join(self.criteria))}.</p>",
+            f"<div>{self.intro_html}</div>",  # rendered by markdown_html, raw HTML escaped
+            *(block_html(block) for block in self.blocks),
+            "<h4>Questions</h4>",
+            questions_html(self.fields),
+        ]
+        if self.result:
+            score = f"Score: {round(100 * float(self.result.get('score') or 0))}%."
+            summary = f"{score} {self.result.get('summary') or ''}".strip()
+            parts.append(f"<h4>Feedback</h4><p>{esc(summary)}</p>")
+            parts += [block_html(block) for block in self.after]
+        if self.tutor_html:
+            # rendered by tutor_notes through markdown_html, raw HTML escaped
+            parts.append(f"<h4>For tutors</h4><div>{self.tutor_html}</div>")
+        return f'<section class="nosw-static">{"".join(parts)}</section>'
 
     def on_attempt(self, callback: AttemptCallback) -> None:
         """`callback(exercise_id, answer, result)` after every check, e.g. to save the attempt."""

@@ -6,6 +6,7 @@ and browser tests, and Enter signs in.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -14,11 +15,15 @@ from typing import Any
 import anywidget
 import traitlets
 
+from nosworkbook.widgets.checklist import StaticFallback
+
 LEARNER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 LEARNER_RULE = (
     "A learner id is 1 to 64 letters, digits, full stops, hyphens or underscores, "
     "for example a.khan"
 )
+
+STATIC_NOTE = "Sign in to record your answers (learner id)."
 
 SignInHandler = Callable[[str, str], None]  # (learner id, access code)
 
@@ -29,7 +34,7 @@ def valid_learner(value: str) -> bool:
     return bool(LEARNER_ID.match(value or ""))
 
 
-class SignIn(anywidget.AnyWidget):
+class SignIn(StaticFallback, anywidget.AnyWidget):
     """A sign-in form; handlers run in the kernel when the learner submits it."""
 
     _esm = _STATIC / "signin.js"
@@ -46,6 +51,13 @@ class SignIn(anywidget.AnyWidget):
         self._handlers: list[SignInHandler] = []
         self._sign_out_handlers: list[Callable[[], None]] = []
         self.on_msg(self._on_custom_msg)
+
+    def _static_text(self) -> str:
+        return STATIC_NOTE
+
+    def _static_html(self) -> str:
+        # Deliberately no learner data: an executed notebook must not carry who signed in.
+        return f'<p class="nosw-static">{html.escape(STATIC_NOTE)}</p>'
 
     def on_submit(self, handler: SignInHandler) -> None:
         self._handlers.append(handler)
