@@ -148,6 +148,61 @@ def serve(path: Path, port: int, host: str) -> None:
     os.execv(command[0], command)
 
 
+@main.command(name="build")
+@click.argument("cohort_file", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder for builds; each cohort gets OUT/<slug>/.",
+)
+@click.option(
+    "--jobs", type=click.IntRange(min=1), help="Notebooks to run at once (default: cores)."
+)
+@click.option("--force", is_flag=True, help="Rebuild every unit, even if nothing changed.")
+def build_(cohort_file: Path, out: Path, jobs: int | None, force: bool) -> None:
+    """Build a cohort's own executed workbooks with Papermill."""
+    from nosworkbook.build import build
+
+    summary = build(cohort_file, out=out, jobs=jobs, force=force)
+    click.echo(summary.text())
+    if summary.failed:
+        sys.exit(1)
+
+
+@main.group()
+def cohort() -> None:
+    """Cohort files: start one, or check one."""
+
+
+@cohort.command(name="init")
+@click.argument(
+    "path", type=click.Path(dir_okay=False, path_type=Path), default=Path("cohort.yaml")
+)
+def cohort_init(path: Path) -> None:
+    """Write an example cohort file to PATH (default cohort.yaml) to start from."""
+    from nosworkbook.cohorts import example_path
+
+    if path.exists():
+        raise NosworkbookError(f"{path}: already exists; choose another name or remove it first")
+    path.write_text(example_path().read_text(encoding="utf-8"), encoding="utf-8")
+    click.echo(f"Wrote {path}: edit it, then run nosworkbook build {path}")
+
+
+@cohort.command(name="check")
+@click.argument("path", type=click.Path(path_type=Path))
+def cohort_check(path: Path) -> None:
+    """Check a cohort file without building anything."""
+    from nosworkbook.cohorts import load_cohort
+
+    found = load_cohort(path)
+    click.echo(
+        f"{path}: {found.name} ({found.slug}): {len(found.units)} units, "
+        f"{len(found.learners)} learners, {found.sector}, {found.edition} edition"
+    )
+
+
 @main.command(name="generate")
 @click.option(
     "--out",

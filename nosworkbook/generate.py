@@ -26,6 +26,7 @@ DEFAULT_SCALE = ("Not yet", "Developing", "Competent")
 PARAMETERS = f"""\
 # Parameters: Papermill replaces these for a cohort build.
 cohort = "default"  # cohort slug: answers are kept per learner and cohort
+cohort_name = ""  # the cohort's name, shown to learners
 organisation = ""  # the organisation named in scenarios
 sector = "general"  # retail | contact-centre | hospitality | public-sector | general
 edition = "learner"  # learner | tutor
@@ -35,8 +36,9 @@ due = None  # due date, e.g. "2027-03-31"
 store = None  # where answers are saved: a path or SQLAlchemy URL; None means the default"""
 
 _WORKBOOK_ARGS = (
-    "cohort=cohort, organisation=organisation, sector=sector, edition=edition,\n"
-    "    rating_scale=rating_scale, risk_matrix=risk_matrix, due=due, store=store"
+    "cohort=cohort, cohort_name=cohort_name, organisation=organisation, sector=sector,\n"
+    "    edition=edition, "
+    "rating_scale=rating_scale, risk_matrix=risk_matrix, due=due, store=store"
 )
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
@@ -99,6 +101,7 @@ def unit_notebook(unit: Unit, today: date | None = None) -> NotebookNode:
             f'from nosworkbook.workbook import Workbook\n\nworkbook = Workbook(\n    "{unit.urn}", '
             f"{_WORKBOOK_ARGS}\n)",
         ),
+        _cell("code", "about", "workbook.about"),
         _cell(
             "markdown",
             "sign-in-intro",
@@ -171,12 +174,19 @@ def index_notebook(catalog: Catalog) -> NotebookNode:
             f"One workbook for each of the {len(catalog)} units of the {md_escape(catalog.suite)} "
             f"National Occupational Standards ({catalog.published}). Sign in to see your progress.",
         ),
-        _cell("code", "parameters", PARAMETERS, tags=("parameters",)),
+        _cell(
+            "code",
+            "parameters",
+            PARAMETERS + "\nunits = None  # the units to list; None lists every unit",
+            tags=("parameters",),
+        ),
         _cell(
             "code",
             "setup",
-            f"from nosworkbook.workbook import Index\n\nindex = Index({_WORKBOOK_ARGS})",
+            f"from nosworkbook.workbook import Index\n\nindex = Index(\n    units=units, "
+            f"{_WORKBOOK_ARGS}\n)",
         ),
+        _cell("code", "about", "index.about"),
         _cell("code", "sign-in", "index.sign_in"),
         _cell("code", "progress", "index.progress"),
         _cell("markdown", "units", "## All units\n\n" + "\n".join(rows)),

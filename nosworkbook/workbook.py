@@ -9,14 +9,18 @@ widgets first, so two learners' answers never mix.
 from __future__ import annotations
 
 import getpass
+import html
 import logging
 import os
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from IPython.display import HTML
+
 from nosworkbook.catalog import Catalog, Unit, load
 from nosworkbook.exercises import Setting, for_unit
+from nosworkbook.exercises.base import SECTOR_NAMES
 from nosworkbook.widgets.checklist import Checklist
 from nosworkbook.widgets.exercise import ExerciseWidget, markdown_html
 from nosworkbook.widgets.progress import ProgressSummary
@@ -52,6 +56,89 @@ def _day(value: Any) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+SECTOR_WORDS = {
+    "general": "general customer service",
+    "retail": "retail",
+    "contact-centre": "contact centre",
+    "hospitality": "hospitality",
+    "public-sector": "public sector",
+}
+EDITIONS = {
+    "tutor": "Tutor edition: model answers and marking notes are shown",
+    "learner": "Learner edition: model answers and marking notes are not shown",
+}
+
+
+def _matrix_words(matrix: Any) -> str:
+    """A risk matrix by name with its bands: "3x3 (level = likelihood x impact: ...)"."""
+    from nosworkbook.exercises.risk import band_text, get_matrix
+
+    try:
+        grid = get_matrix(matrix)
+    except ValueError:
+        return str(matrix)
+    return f"{grid.name} (level = likelihood x impact: {band_text(grid)})"
+
+
+class About(HTML):
+    """The "About this workbook" banner: HTML for notebooks and viewers, plain text otherwise.
+
+    `lines` are (label, value) pairs of plain text; every value is escaped here.
+    """
+
+    def __init__(self, lines: Sequence[tuple[str, str]]) -> None:
+        self.lines = list(lines)
+        rows = "".join(
+            f"<li><strong>{html.escape(label)}:</strong> {html.escape(value)}</li>"
+            for label, value in self.lines
+        )
+        super().__init__(
+            '<aside class="nosw-about" aria-label="About this workbook">'
+            f"<h2>About this workbook</h2><ul>{rows}</ul></aside>"
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(
+            ["About this workbook", *(f"- {label}: {value}" for label, value in self.lines)]
+        )
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer: Any, _cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def _about_lines(
+    cohort: str,
+    cohort_name: str,
+    organisation: str,
+    sector: str,
+    edition: str,
+    scale: Sequence[str],
+    risk_matrix: Any,
+    due: Any,
+) -> list[tuple[str, str]]:
+    cohort_text = f"{cohort_name} ({cohort})" if cohort_name.strip() else cohort
+    lines = [("Cohort", cohort_text)]
+    if organisation.strip():
+        lines.append(("Organisation", organisation.strip()))
+    if sector in SECTOR_WORDS:
+        sector_text = f"{SECTOR_WORDS[sector]} (scenarios are set in {SECTOR_NAMES[sector]})"
+    else:
+        sector_text = str(sector)
+    lines.append(("Sector", sector_text))
+    lines.append(("Edition", EDITIONS.get(edition, str(edition))))
+    lines.append(("Rating scale", " / ".join(scale)))
+    lines.append(("Risk matrix", _matrix_words(risk_matrix)))
+    if due:
+        try:
+            lines.append(("Due", _day(due)))
+        except (TypeError, ValueError):
+            lines.append(("Due", str(due)))
+    return lines
+
+
 def _os_user() -> str:
     try:
         return getpass.getuser()
@@ -65,6 +152,7 @@ class _Session:
     def __init__(
         self,
         cohort: str = "default",
+        cohort_name: str = "",
         rating_scale: Sequence[str] = DEFAULT_SCALE,
         store: Any = None,
         auto_sign_in: bool | None = None,
@@ -76,6 +164,7 @@ class _Session:
                 f"cohort {cohort!r} is not a valid slug (letters, digits, '.', '-', '_')"
             )
         self.cohort = cohort
+        self.cohort_name = str(cohort_name or "")
         self.scale = [str(s) for s in rating_scale]
         self.parameters = parameters
         self.catalog = catalog or load()
@@ -86,7 +175,9 @@ class _Session:
         self.sign_in.on_submit(lambda learner, _code: self.sign_in_as(learner))
         self.sign_in.on_sign_out(self.sign_out)
         self.sign_in.show("Type your learner id and choose Sign in.")
-        self._auto = (not in_voila()) if auto_sign_in is None else auto_sign_in
+        if auto_sign_in is None:  # never while a cohort is being built
+            auto_sign_in = not in_voila() and not os.environ.get("NOSWORKBOOK_BUILD")
+        self._auto = auto_sign_in
 
     def _start(self) -> None:
         """Sign in straight away where the learner is known (JupyterLab, JupyterHub)."""
@@ -213,6 +304,22 @@ class Workbook(_Session):
         self._start()
 
     @property
+    def about(self) -> About:
+        """An "About this workbook" banner: cohort, organisation, sector, edition, scale, due."""
+        return About(
+            _about_lines(
+                self.cohort,
+                self.cohort_name,
+                self.setting.organisation,
+                self.setting.sector,
+                self.edition,
+                self.scale,
+                self.setting.risk_matrix,
+                self.due,
+            )
+        )
+
+    @property
     def checklists(self) -> tuple[Checklist, Checklist]:
         return (self.performance, self.knowledge)
 
@@ -309,6 +416,23 @@ class Index(_Session):
         self.progress = ProgressSummary(heading="Your progress in each unit", top=self.scale[-1])
         self._show({})
         self._start()
+
+    @property
+    def about(self) -> About:
+        """The same banner as a unit workbook's, from the parameters the index was given."""
+        get = self.parameters.get
+        return About(
+            _about_lines(
+                self.cohort,
+                self.cohort_name,
+                str(get("organisation") or ""),
+                str(get("sector") or "general"),
+                str(get("edition") or "learner"),
+                self.scale,
+                get("risk_matrix") or "3x3",
+                get("due"),
+            )
+        )
 
     def _load(self, learner: str) -> dict[str, Any]:
         return {
