@@ -17,6 +17,11 @@ if [ "${1:-}" = "--test" ]; then
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     fi
+    if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+        echo "Installing Debian's PostgreSQL server for the store's PostgreSQL tests..."
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    fi
 fi
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv

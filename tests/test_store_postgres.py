@@ -1,0 +1,131 @@
+"""The progress store on a real PostgreSQL server: the same API, atomic saves, many writers.
+
+A throwaway cluster is started in a temporary folder on a Unix socket (no TCP port), from
+Debian's PostgreSQL, which the test set-up installs.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from nosworkbook.store import StoreError, open_store
+
+
+def _bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    assert found, f"PostgreSQL's {name} is missing: run scripts/setup.sh --test"
+    return found[-1]
+
+
+def _as_postgres(*command: str) -> list[str]:
+    """Run as the postgres user when we are root (PostgreSQL refuses to run as root)."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *command]
+    return list(command)
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    base = Path(tempfile.mkdtemp(prefix="nosw-pg-"))
+    data, sockets = base / "data", base / "sockets"
+    sockets.mkdir()
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        for path in (base, sockets):
+            os.chown(path, user.pw_uid, user.pw_gid)
+    run = {"check": True, "capture_output": True, "timeout": 120}
+    subprocess.run(
+        _as_postgres(_bin("initdb"), "-D", str(data), "-U", "nosw", "--auth=trust"), **run
+    )
+    options = f"-c listen_addresses='' -k {sockets} -c fsync=on"
+    subprocess.run(
+        _as_postgres(
+            _bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start"
+        ),
+        **run,
+    )
+    try:
+        for database in ("progress", "foreign"):
+            subprocess.run(
+                _as_postgres(_bin("createdb"), "-h", str(sockets), "-U", "nosw", database), **run
+            )
+        yield f"postgresql+psycopg://nosw@/progress?host={sockets}"
+    finally:
+        subprocess.run(
+            _as_postgres(_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"),
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_save_load_history_and_attempts(postgres):
+    store = open_store(postgres)
+    store.save("retail-2027", "a.khan", "INSCS027.PC10", rating="Developing")
+    store.save("retail-2027", "a.khan", "INSCS027.PC10", evidence="Risk log for the sale")
+    store.save("retail-2027", "a.khan", "INSCS027.PC10", rating="Competent")
+    record = open_store(postgres).load("retail-2027", "a.khan", urn="INSCS027")["INSCS027.PC10"]
+    assert (record.rating, record.evidence) == ("Competent", "Risk log for the sale")
+    assert record.changed_at.tzinfo is not None
+    history = store.history("retail-2027", "a.khan", criterion="INSCS027.PC10")
+    assert [(h.rating, h.evidence) for h in history] == [
+        ("Developing", ""),
+        ("Developing", "Risk log for the sale"),
+        ("Competent", "Risk log for the sale"),
+    ]
+    store.save_attempt(
+        "retail-2027", "a.khan", "INSCS027.risk-classification", {"risk1.level": "high"}, 0.5
+    )
+    latest = store.latest_attempt("retail-2027", "a.khan", "INSCS027.risk-classification")
+    assert latest.answer == {"risk1.level": "high"} and latest.score == 0.5
+    assert store.learners("retail-2027") == ["a.khan"]
+    assert open_store(postgres).load("other-cohort", "a.khan") == {}
+
+
+def _writer(args: tuple[str, int]) -> None:
+    url, n = args
+    store = open_store(url)
+    for i in range(10):
+        store.save("race", f"learner-{n}", f"INSCS001.PC{i + 1}", rating="Competent")
+        store.save("race", "shared", "INSCS001.PC1", evidence=f"writer {n} note {i}")
+
+
+def test_concurrent_writers_lose_no_update(postgres):
+    with ProcessPoolExecutor(max_workers=8) as pool:
+        list(pool.map(_writer, [(postgres, n) for n in range(8)]))
+    store = open_store(postgres)
+    for n in range(8):
+        assert len(store.load("race", f"learner-{n}")) == 10
+    history = store.history("race", "shared", criterion="INSCS001.PC1")
+    assert len(history) == 80
+    current = store.load("race", "shared")["INSCS001.PC1"]
+    assert current.evidence == history[-1].evidence
+
+
+def test_a_foreign_database_is_refused_and_left_alone(postgres):
+    foreign = postgres.replace("/progress?", "/foreign?")
+    engine = create_engine(foreign)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE invoices (id integer primary key, total numeric)"))
+        conn.execute(text("INSERT INTO invoices VALUES (1, 9.99)"))
+    with pytest.raises(StoreError, match="foreign|not a nosworkbook|another application"):
+        open_store(foreign)
+    with engine.begin() as conn:
+        tables = {
+            r[0]
+            for r in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname='public'"))
+        }
+        assert tables == {"invoices"}
+        assert conn.execute(text("SELECT count(*) FROM invoices")).scalar() == 1
+    engine.dispose()
