@@ -18,6 +18,7 @@ from typing import Any
 
 from IPython.display import HTML
 
+from nosworkbook.access import Throttle
 from nosworkbook.catalog import Catalog, Unit, load
 from nosworkbook.exercises import Setting, for_unit
 from nosworkbook.exercises.base import SECTOR_NAMES
@@ -29,6 +30,20 @@ from nosworkbook.widgets.signin import SignIn, valid_learner
 logger = logging.getLogger(__name__)
 
 DEFAULT_SCALE = ("Not yet", "Developing", "Competent")
+NO_MATCH = "That learner id and access code do not match. Check them, or ask your tutor."
+
+# Failed classroom sign-ins in this kernel: after five, nothing is checked for 30 seconds.
+THROTTLE = Throttle()
+
+
+def _locked_out(seconds: int) -> str:
+    unit = "second" if seconds == 1 else "seconds"
+    return (
+        f"Too many sign-ins did not match: wait {seconds} {unit}, then try again, "
+        "or ask your tutor."
+    )
+
+
 COHORT_SLUG = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -172,16 +187,20 @@ class _Session:
         self._store: Any = None
         self.learner = ""
         self.sign_in = SignIn()
-        self.sign_in.on_submit(lambda learner, _code: self.sign_in_as(learner))
+        self.sign_in.on_submit(self.sign_in_as)
         self.sign_in.on_sign_out(self.sign_out)
-        self.sign_in.show("Type your learner id and choose Sign in.")
+        building = bool(os.environ.get("NOSWORKBOOK_BUILD"))
         if auto_sign_in is None:  # never while a cohort is being built
-            auto_sign_in = not in_voila() and not os.environ.get("NOSWORKBOOK_BUILD")
+            auto_sign_in = not in_voila() and not building
         self._auto = auto_sign_in
+        if not building:  # a build must not touch the store
+            self._check_classroom()
+        self.sign_in.show(self._prompt())
 
     def _start(self) -> None:
-        """Sign in straight away where the learner is known (JupyterLab, JupyterHub)."""
-        learner = default_learner() if self._auto else ""
+        """Sign in straight away where the learner is known (JupyterLab, JupyterHub), unless
+        the cohort is in classroom mode: then every learner signs in with their code."""
+        learner = default_learner() if self._auto and not self.classroom else ""
         if learner:
             self.sign_in_as(learner)
 
@@ -193,20 +212,47 @@ class _Session:
             self._store = open_store(self._store_location)
         return self._store
 
-    def sign_in_as(self, learner: str) -> bool:
-        """Load `learner`'s answers; returns False (and says why) if that is not possible."""
+    @property
+    def classroom(self) -> bool:
+        """True when the cohort has access codes: signing in then needs the learner's code."""
+        return self.sign_in.ask_code
+
+    def _check_classroom(self) -> bool:
+        """Ask the store whether the cohort has access codes; False if it cannot be asked."""
+        try:
+            self.sign_in.ask_code = self.store.has_access_codes(self.cohort)
+        except Exception:  # reported when the learner signs in
+            logger.debug("could not check for access codes", exc_info=True)
+        return self.sign_in.ask_code
+
+    def _prompt(self) -> str:
+        if self.classroom:
+            return "Type your learner id and access code, then choose Sign in."
+        return "Type your learner id and choose Sign in."
+
+    def sign_in_as(self, learner: str, code: str = "") -> bool:
+        """Load `learner`'s answers; returns False (and says why) if that is not possible.
+
+        In classroom mode `code` must be the learner's access code. Whoever was signed in is
+        signed out first, so a failed attempt leaves nobody's answers on screen.
+        """
         if not valid_learner(learner):
             self.sign_in.show(f"{learner!r} is not a valid learner id.", error=True)
             return False
-        self._clear()
-        self.learner = ""
+        self._drop()
+        try:
+            classroom = self.store.has_access_codes(self.cohort)
+        except Exception as exc:  # the store is unreachable or unusable: say so, keep nothing
+            logger.debug("could not open the store", exc_info=True)
+            return self._refuse(f"Your saved answers could not be loaded: {exc}")
+        self.sign_in.ask_code = classroom
+        if classroom and not self._code_matches(learner, code):
+            return False
         try:
             saved = self._load(learner)
         except Exception as exc:  # the store is unreachable or unusable: say so, keep nothing
             logger.debug("could not load answers", exc_info=True)
-            self.sign_in.signed_in = ""
-            self.sign_in.show(f"Your saved answers could not be loaded: {exc}", error=True)
-            return False
+            return self._refuse(f"Your saved answers could not be loaded: {exc}")
         self.learner = learner
         self.sign_in.learner = learner
         self.sign_in.signed_in = learner
@@ -214,12 +260,40 @@ class _Session:
         self.sign_in.show(f"Signed in as {learner}. {self._greeting(saved)}")
         return True
 
-    def sign_out(self) -> None:
+    def _code_matches(self, learner: str, code: str) -> bool:
+        """Classroom mode: the learner is on the roster and `code` is theirs. One message
+        for every mismatch, so it never says whether the id or the code was wrong."""
+        wait = THROTTLE.wait()
+        if wait:
+            return self._refuse(_locked_out(wait))
+        try:
+            allowed = self.store.verify_access(self.cohort, learner, code)
+        except Exception as exc:
+            logger.debug("could not check the access code", exc_info=True)
+            return self._refuse(f"Your access code could not be checked: {exc}")
+        if allowed:
+            THROTTLE.succeeded()
+            return True
+        logger.info("a sign-in to cohort %s did not match", self.cohort)
+        message = NO_MATCH
+        if THROTTLE.failed():
+            message += " " + _locked_out(THROTTLE.wait())
+        return self._refuse(message)
+
+    def _drop(self) -> None:
+        """Nobody is signed in: widgets cleared and disabled, nothing saved."""
         self._clear()
         self.learner = ""
         self.sign_in.signed_in = ""
+
+    def _refuse(self, message: str) -> bool:
+        self.sign_in.show(message, error=True)
+        return False
+
+    def sign_out(self) -> None:
+        self._drop()
         self.sign_in.learner = ""
-        self.sign_in.show("Signed out. Type your learner id and choose Sign in.")
+        self.sign_in.show("Signed out. " + self._prompt())
 
     # Subclasses fill these in.
     def _load(self, learner: str) -> dict[str, Any]:

@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy import union as sql_union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
@@ -184,11 +195,10 @@ class Store:
     # -- opening ---------------------------------------------------------------------------
 
     def _initialise(self, is_file: bool) -> None:
-        """Check the database is ours (or empty), then create the tables if it is empty."""
+        """Check the database is ours (or empty); create the tables, or add any it lacks."""
         try:
             with self._engine.begin() as conn:
-                if self._check_ours(conn):
-                    return
+                version = self._check_ours(conn)
         except DatabaseError as err:  # SQLite: a damaged file with a valid header
             problem = f"cannot be read as a nosworkbook store ({_reason(err)})"
             if is_file:
@@ -196,20 +206,31 @@ class Store:
             raise StoreError(self.location, problem) from err
         except SQLAlchemyError as err:
             raise StoreError(self.location, f"could not open the store: {_reason(err)}") from err
-        if is_file:
+        if version == schema.SCHEMA_VERSION:
+            return
+        if is_file and version == 0:
             self._use_wal()
-        with self._transaction("create the store", write=True) as conn:
+        action = "create the store" if version == 0 else "upgrade the store"
+        with self._transaction(action, write=True) as conn:
             if self._dialect == "postgresql":
                 conn.execute(select(func.pg_advisory_xact_lock(_PG_INIT_LOCK)))
-            if not self._check_ours(conn):  # nobody else created it while we waited
+            version = self._check_ours(conn)  # somebody else may have done it while we waited
+            if version == 0:
                 schema.metadata.create_all(conn)
                 conn.execute(insert(schema.meta), schema.meta_rows())
+            elif version < schema.SCHEMA_VERSION:
+                schema.metadata.create_all(conn)  # only the tables it lacks; data is untouched
+                conn.execute(
+                    update(schema.meta)
+                    .where(schema.meta.c.key == schema.META_SCHEMA_VERSION)
+                    .values(value=str(schema.SCHEMA_VERSION))
+                )
 
-    def _check_ours(self, conn: Connection) -> bool:
-        """True for our database, False for an empty one; StoreError for anything else."""
+    def _check_ours(self, conn: Connection) -> int:
+        """Our database's schema version, 0 for an empty one; StoreError for anything else."""
         tables = set(inspect(conn).get_table_names())
         if not tables:
-            return False
+            return 0
         foreign = "belongs to another application (it has no nosworkbook marker); left untouched"
         if schema.meta.name not in tables:
             raise StoreError(self.location, foreign)
@@ -230,10 +251,10 @@ class Store:
             )
         if version < 1:
             raise StoreError(self.location, f"has an unknown schema version {version_text!r}")
-        missing = sorted(set(schema.metadata.tables) - tables)
+        missing = sorted(schema.tables_of(version) - tables)
         if missing:
             raise StoreError(self.location, f"is damaged: table(s) {', '.join(missing)} missing")
-        return True
+        return version
 
     def _use_wal(self) -> None:
         """Switch a new SQLite file to WAL (it persists in the file; outside any transaction)."""
@@ -393,6 +414,81 @@ class Store:
         query = query.order_by(table.c.id.desc()).limit(1) if latest else query.order_by(table.c.id)
         with self._transaction("read attempts", write=False) as conn:
             return [Attempt(*row) for row in conn.execute(query)]
+
+    # -- access codes (classroom mode) -----------------------------------------------------
+
+    def set_access_code(
+        self, cohort: str, learner: str, salt: str, code_hash: str, *, replace: bool = False
+    ) -> bool:
+        """Store the salt and scrypt hash of a learner's access code (never the code).
+
+        Without `replace` a learner who already has a code keeps it and False is returned;
+        with it the old code stops working. True when this hash was stored.
+        """
+        from nosworkbook.access import check_stored
+
+        check_stored(salt, code_hash)
+        row = {
+            "cohort": validate.cohort(cohort),
+            "learner": validate.learner(learner),
+            "salt": salt,
+            "hash": code_hash,
+            "created_at": _now(),
+        }
+        table = schema.access_codes
+        stmt = (sqlite.insert if self._dialect == "sqlite" else postgresql.insert)(table)
+        stmt = stmt.values(row)
+        keys = [table.c.cohort, table.c.learner]
+        if replace:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=keys,
+                set_={name: stmt.excluded[name] for name in ("salt", "hash", "created_at")},
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+        with self._transaction("save the access code", write=True) as conn:
+            return conn.execute(stmt).rowcount == 1
+
+    def remove_access_code(self, cohort: str, learner: str) -> bool:
+        """Withdraw a learner's access code; True if there was one."""
+        table = schema.access_codes
+        stmt = delete(table).where(
+            table.c.cohort == validate.cohort(cohort), table.c.learner == validate.learner(learner)
+        )
+        with self._transaction("withdraw the access code", write=True) as conn:
+            return conn.execute(stmt).rowcount > 0
+
+    def access_roster(self, cohort: str) -> list[str]:
+        """Ids of the cohort's learners who have an access code, sorted."""
+        table = schema.access_codes
+        query = select(table.c.learner).where(table.c.cohort == validate.cohort(cohort))
+        with self._transaction("read the access roster", write=False) as conn:
+            return sorted(conn.execute(query).scalars())
+
+    def has_access_codes(self, cohort: str) -> bool:
+        """True if the cohort is in classroom mode: someone in it has an access code."""
+        table = schema.access_codes
+        query = select(table.c.learner).where(table.c.cohort == validate.cohort(cohort)).limit(1)
+        with self._transaction("read the access roster", write=False) as conn:
+            return conn.execute(query).first() is not None
+
+    def verify_access(self, cohort: str, learner: str, code: str) -> bool:
+        """True if `code` is the learner's access code; False for a wrong code or a learner
+        without one, taking the same time either way. The code is never stored or logged."""
+        from nosworkbook.access import verify, verify_nothing
+
+        table = schema.access_codes
+        query = select(table.c.salt, table.c.hash).where(
+            table.c.cohort == validate.cohort(cohort), table.c.learner == validate.learner(learner)
+        )
+        with self._transaction("check the access code", write=False) as conn:
+            found = conn.execute(query).first()
+        if found is None:
+            return verify_nothing(code)
+        try:
+            return verify(code, found.salt, found.hash)
+        except ValueError:  # a damaged row: it lets nobody in
+            return False
 
 
 def open_store(location: Location | None = None) -> Store:

@@ -1,7 +1,8 @@
 """The store's tables, and the marker that tells our database apart from anyone else's.
 
 `meta` holds the application marker and the schema version: a database without it is not
-ours and is never written to; one with a newer version was made by a newer nosworkbook.
+ours and is never written to; one with a newer version was made by a newer nosworkbook; one
+with an older version is upgraded when it is opened (new tables only, nothing is lost).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 APP_MARKER = "nosworkbook-progress"
-SCHEMA_VERSION = 1  # bump, and add a migration, whenever a table below changes
+SCHEMA_VERSION = 2  # bump, and add a migration, whenever a table below changes
 
 META_APPLICATION = "application"
 META_SCHEMA_VERSION = "schema_version"
@@ -115,6 +116,28 @@ attempts = Table(
     Index("ix_attempts_learner", "cohort", "learner", "exercise_id"),
     sqlite_autoincrement=True,
 )
+
+
+# Classroom mode: one access code per learner on a cohort's roster, as a salted scrypt hash
+# (see nosworkbook.access). The code itself is never stored. Added in schema version 2.
+access_codes = Table(
+    "access_codes",
+    metadata,
+    *_who(),
+    Column("salt", String(128), nullable=False),
+    Column("hash", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("cohort", "learner"),
+)
+
+# The schema version in which each table first appeared (1 unless listed). Opening an older
+# store creates the tables it lacks and records the new version.
+ADDED_IN = {"access_codes": 2}
+
+
+def tables_of(version: int) -> set[str]:
+    """The tables a store of schema `version` has."""
+    return {name for name in metadata.tables if ADDED_IN.get(name, 1) <= version}
 
 
 def meta_rows() -> list[dict[str, str]]:

@@ -1,7 +1,9 @@
 """Sign-in: the learner types (or is given) their id; the workbook loads their answers.
 
 One small anywidget with a native form, so the textbox is named `Learner` for screen readers
-and browser tests, and Enter signs in.
+and browser tests, and Enter signs in. In classroom mode (`ask_code`) the form also has a
+password box named `Access code`; the code reaches the kernel only in the sign-in message,
+is handed to the handlers and kept nowhere: never in a trait, never in a log.
 """
 
 from __future__ import annotations

@@ -23,7 +23,9 @@ function render({ model, el }) {
   const code = document.createElement("input");
   code.id = `${uid}-code`;
   code.type = "password";
-  code.autocomplete = "current-password";
+  // Classroom computers are shared: no browser should offer to remember a learner's code.
+  code.autocomplete = "off";
+  code.spellcheck = false;
 
   const button = document.createElement("button");
   button.type = "submit";
@@ -49,6 +51,8 @@ function render({ model, el }) {
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    // The code goes to the kernel in this one message, never into a synced trait, and the
+    // box is emptied at once, whether or not it matches.
     model.send({ type: "sign-in", learner: learner.value.trim(), code: code.value });
     code.value = "";
   });
