@@ -131,21 +131,90 @@ def search(words: tuple[str, ...], unit_urn: str | None, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(path_type=Path), default=Path("workbooks"), required=False)
+@click.argument("path", type=click.Path(path_type=Path), required=False)
 @click.option("--port", type=int, default=8866, show_default=True)
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (localhost)."
 )
-def serve(path: Path, port: int, host: str) -> None:
-    """Serve the workbooks in PATH (default ./workbooks) as web apps with Voila."""
+@click.option(
+    "--cohort",
+    "cohort_file",
+    type=click.Path(path_type=Path),
+    help="Serve this cohort's build (build/<slug>/), building it first if needed.",
+)
+@click.option(
+    "--units", default="", help="Units to keep kernels ready for: INSCS027,INSCS028 or a range."
+)
+@click.option(
+    "--pool",
+    type=int,
+    default=2,
+    show_default=True,
+    help="Kernels kept ready for the index and each of --units (0: none).",
+)
+@click.option(
+    "--cull-after",
+    type=int,
+    default=900,
+    show_default=True,
+    help="Seconds before a kernel with no open page is shut down (0: never).",
+)
+@click.option(
+    "--max-kernels",
+    type=int,
+    default=40,
+    show_default=True,
+    help="Most kernels at once, ready ones included; more learners see a 'busy' page.",
+)
+@click.option(
+    "--token",
+    help="Token learners need beyond localhost (default: a new one, printed once).",
+)
+def serve(
+    path: Path | None,
+    port: int,
+    host: str,
+    cohort_file: Path | None,
+    units: str,
+    pool: int,
+    cull_after: int,
+    max_kernels: int,
+    token: str | None,
+) -> None:
+    """Serve the workbooks in PATH (default ./workbooks), or a cohort's, with Voila."""
     import os
 
-    from nosworkbook.serve import voila_command
+    from nosworkbook import serve as serving
 
-    command = voila_command(path, port=port, host=host)
-    click.echo(f"Serving {path} at http://{host}:{port}/ (press Ctrl+C to stop)", err=True)
+    if path is not None and cohort_file is not None:
+        raise NosworkbookError("give PATH or --cohort, not both")
+    chosen_units = serving.parse_units(units)
+    token = serving.choose_token(host, token)
+    options = dict(
+        port=port,
+        host=host,
+        units=chosen_units,
+        pool=pool,
+        cull_after=cull_after,
+        max_kernels=max_kernels,
+        token=token,
+    )
+    serving.check_options(**{k: v for k, v in options.items() if k != "token"})
+    folder = path if path is not None else Path("workbooks")
+    if cohort_file is not None:
+        summary = serving.build_cohort(cohort_file)
+        click.echo(summary.text(), err=True)
+        folder = summary.folder
+    command = serving.voila_command(folder, **options)
+    serving.check_folder(folder)
+    env = serving.voila_environment(token)
+    click.echo(
+        f"Serving {folder} at {serving.address(host, port, token)} (press Ctrl+C to stop)",
+        err=True,
+    )
+    sys.stderr.flush()
     sys.stdout.flush()
-    os.execv(command[0], command)
+    os.execve(command[0], command, env)
 
 
 @main.command(name="build")
@@ -173,7 +242,7 @@ def build_(cohort_file: Path, out: Path, jobs: int | None, force: bool) -> None:
 
 @main.group()
 def cohort() -> None:
-    """Cohort files: start one, or check one."""
+    """Cohort files: start one, check one, or issue its learners' access codes."""
 
 
 @cohort.command(name="init")
@@ -201,6 +270,73 @@ def cohort_check(path: Path) -> None:
         f"{path}: {found.name} ({found.slug}): {len(found.units)} units, "
         f"{len(found.learners)} learners, {found.sector}, {found.edition} edition"
     )
+
+
+@cohort.command(name="codes")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--reissue",
+    "reissue",
+    multiple=True,
+    metavar="LEARNER",
+    help="Give this learner a new code (the old one stops working); may be repeated.",
+)
+@click.option(
+    "--store",
+    "store_location",
+    metavar="URL",
+    help="The store the workbooks use: a file or SQLAlchemy URL "
+    "(default: $NOSWORKBOOK_STORE, else the user data folder).",
+)
+def cohort_codes(path: Path, reissue: tuple[str, ...], store_location: str | None) -> None:
+    """Issue access codes for a cohort's roster (classroom mode); print them once.
+
+    Every learner on the roster without a code gets one; only its hash is stored. Once a
+    cohort has codes, its workbooks ask each learner for their code when they sign in.
+    """
+    from nosworkbook.access import issue_codes
+    from nosworkbook.cohorts import load_cohort
+    from nosworkbook.store import open_store
+
+    found = load_cohort(path)
+    if not found.learners:
+        raise NosworkbookError(
+            f"{path}: has no roster; add learners (id and name) before issuing access codes"
+        )
+    names = {learner.id: learner.name for learner in found.learners}
+    unknown = [learner for learner in reissue if learner not in names]
+    if unknown:
+        raise NosworkbookError(
+            f"{path}: cannot reissue a code for {', '.join(map(repr, unknown))}: "
+            "not on the cohort's roster"
+        )
+    with open_store(store_location) as store:
+        result = issue_codes(store, found.slug, list(names), reissue)
+        where = store.location
+    click.echo(f"Cohort {found.slug} ({found.name}); store {where}")
+    if result.codes:
+        id_width = max(len("Learner id"), *(len(x) for x in result.codes))
+        name_width = max(len("Name"), *(len(names[x]) for x in result.codes))
+        click.echo(f"{'Learner id':<{id_width}}  {'Name':<{name_width}}  Code")
+        for learner, code in result.codes.items():
+            click.echo(f"{learner:<{id_width}}  {names[learner]:<{name_width}}  {code}")
+        click.echo(
+            f"{len(result.codes)} new code(s). Give each learner their own, privately: "
+            "they are not stored and cannot be shown again."
+        )
+    else:
+        click.echo("No new codes.")
+    if result.kept:
+        click.echo(
+            f"{len(result.kept)} learner(s) already have a code, which cannot be shown again: "
+            f"{', '.join(result.kept)}. For a new one: nosworkbook cohort codes {path} "
+            "--reissue LEARNER"
+        )
+    if result.withdrawn:
+        click.echo(
+            f"Withdrew the code(s) of {len(result.withdrawn)} learner(s) no longer on the "
+            f"roster: {', '.join(result.withdrawn)}"
+        )
 
 
 @main.command(name="generate")

@@ -1,0 +1,118 @@
+"""The classroom server's kernel manager: a cap on live kernels, refused politely.
+
+`nosworkbook serve` hands this class to standalone Voila
+(`--VoilaConfiguration.multi_kernel_manager_class`); Voila wraps it in its own pooling class
+when kernels are preheated, so everything here also applies to pooled kernels.
+
+- At most `max_kernels` kernels are live at once, pooled ones included. One more is refused
+  with HTTP 503, which Voila shows as the "busy" page of the nosworkbook template (503.html),
+  never a traceback. A pool refill refused at the cap is retried whenever a kernel ends.
+- Pools: `pools` (JSON, notebook name -> kernels kept ready) becomes Voila's
+  `kernel_pools_config`, with no pool for any notebook it does not name (Voila would otherwise
+  keep kernels ready for every notebook it finds). A pooled kernel's environment names its
+  notebook in `NOSWORKBOOK_PRELOADED_FOR`.
+- Kernels never see the server's token (`JUPYTER_TOKEN` is left out of their environment).
+
+Culling (`cull_idle_timeout`, `cull_interval`, `cull_connected`) is the parent class's; the
+command line sets it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from typing import Any
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.web import HTTPError
+from traitlets import Integer, Unicode
+
+BUSY = (
+    "The workbooks are busy right now. Please wait a minute and try again; "
+    "your saved answers are safe."
+)
+POOL_MARKER = "NOSWORKBOOK_PRELOADED_FOR"
+
+
+def pools_config(pools: dict[str, int]) -> dict[str, dict]:
+    """Voila's `kernel_pools_config` for `pools`: none for any other notebook. Keys are notebook
+    paths relative to the served folder, as Voila matches them."""
+    config: dict[str, dict] = {"default": {"pool_size": 0}}
+    for name, size in pools.items():
+        config[name] = {"pool_size": int(size), "kernel_env_variables": {POOL_MARKER: name}}
+    return config
+
+
+class ClassroomKernelManager(AsyncMappingKernelManager):
+    """Jupyter Server's kernel manager with a cap on live kernels."""
+
+    max_kernels = Integer(
+        40,
+        config=True,
+        help="Most kernels live at once, pooled ones included; 0 for no cap.",
+    )
+
+    pools = Unicode(
+        "{}",
+        config=True,
+        help="JSON object: notebook name -> kernels kept ready for it (when preheating).",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._reserved: set[str] = set()  # kernels being started, not yet listed
+        self._stopping = False
+        if self.has_trait("kernel_pools_config"):  # Voila's pooling class wraps this one
+            self.kernel_pools_config = pools_config(json.loads(self.pools or "{}"))
+
+    def live_kernels(self) -> int:
+        """Kernels running, starting or about to start."""
+        pending = getattr(self, "_pending_kernels", {})
+        return len(set(self._kernels) | set(pending) | self._reserved)
+
+    async def start_kernel(self, *, kernel_id: str | None = None, **kwargs: Any) -> str:
+        if kernel_id is not None and kernel_id in self:
+            return await super().start_kernel(kernel_id=kernel_id, **kwargs)
+        if self.max_kernels > 0 and self.live_kernels() >= self.max_kernels:
+            self.log.warning(
+                "Refused a new kernel: %d of %d live (--max-kernels)",
+                self.live_kernels(),
+                self.max_kernels,
+            )
+            raise HTTPError(503, BUSY, reason="Busy")
+        # Chosen here, so the slot is counted from this moment (the check above and this
+        # line run without a pause, so concurrent requests cannot both take the last slot).
+        kernel_id = self.new_kernel_id()
+        self._reserved.add(kernel_id)
+        env = dict(kwargs.get("env") or os.environ)
+        env.pop("JUPYTER_TOKEN", None)
+        kwargs["env"] = env
+        try:
+            return await super().start_kernel(kernel_id=kernel_id, **kwargs)
+        finally:
+            self._reserved.discard(kernel_id)
+
+    async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
+        await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        if not kwargs.get("restart") and not self._stopping:
+            self._refill_pools()
+
+    async def shutdown_all(self, *args: Any, **kwargs: Any) -> None:
+        self._stopping = True
+        await super().shutdown_all(*args, **kwargs)
+
+    def _refill_pools(self) -> None:
+        """A kernel ended, so there is room again: drop pool entries that were refused at the
+        cap and top the pools up (Voila only refills a pool when a learner takes from it)."""
+        pools = getattr(self, "_pools", None)  # set by Voila's pooling class
+        fill = getattr(self, "fill_if_needed", None)
+        if not pools or fill is None:
+            return
+        for name, pool in pools.items():
+            pool[:] = [task for task in pool if not _failed(task)]
+            fill(notebook_name=name)
+
+
+def _failed(task: asyncio.Future) -> bool:
+    return task.done() and (task.cancelled() or task.exception() is not None)
