@@ -118,8 +118,8 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _kernel_manager_class() -> type:
-    """A kernel manager on IPC sockets in a private temporary folder: no TCP ports to race for."""
+def _kernel_manager_class(folder: str) -> type:
+    """A kernel manager on IPC sockets in `folder` (removed with it): no TCP ports to race for."""
     from jupyter_client.manager import KernelManager
     from traitlets import CaselessStrEnum, default
 
@@ -128,7 +128,7 @@ def _kernel_manager_class() -> type:
 
         @default("ip")
         def _ip_default(self) -> str:
-            return os.path.join(tempfile.mkdtemp(prefix="nosw-kernel-"), "kernel")
+            return os.path.join(folder, "kernel")
 
     return IPCKernelManager
 
@@ -160,7 +160,7 @@ def execute_one(name: str, source: str, parameters: dict[str, Any], folder: str)
                 progress_bar=False,
                 log_output=False,
                 cwd=work,
-                kernel_manager_class=_kernel_manager_class(),
+                kernel_manager_class=_kernel_manager_class(work),
             )
         except PapermillExecutionError as exc:
             cell = exc.exec_count or exc.cell_index + 1

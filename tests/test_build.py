@@ -206,3 +206,16 @@ def test_cohort_settings_change_what_learners_see(tmp_path):
     assert "3 likely" in a
     # due date
     assert "31 March 2027" in a and "30 June 2027" in b and "31 March 2027" not in b
+
+
+def test_builds_leave_no_temporary_folders(tmp_path, monkeypatch):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    cohort = tmp_path / "one.yaml"
+    cohort.write_text("name: One\nunits: [INSCS010]\n")
+    assert build(cohort, out=tmp_path / "out", jobs=2, show_progress=False).failed == []
+    assert list(scratch.iterdir()) == []
