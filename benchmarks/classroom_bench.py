@@ -79,7 +79,7 @@ TARGET_P95_S = 1.0
 TARGET_KERNEL_MB = 100.0
 SERVER_START_SECONDS = 90
 LEARNER_TIMEOUT_S = 180.0
-POOL_WARM_TIMEOUT_S = 300.0
+POOL_WARM_TIMEOUT_S = 150.0
 POOL_SETTLE_S = 20.0
 LOG_EVENTS = {
     "port already in use": "Address already in use",
@@ -297,14 +297,16 @@ async def kernel_model(http: Any, base: str, kernel_id: str) -> dict[str, Any] |
     return json.loads(response.body)
 
 
-async def wait_pool_warm(http: Any, server: Server, claimed: set[str]) -> tuple[float, int]:
-    """Wait until the pools hold `server.standby` kernels that ran their notebook and are idle;
-    returns (seconds waited, kernels missing). A pool that stays short (a kernel that died
-    while starting is not replaced until another kernel ends) is accepted once it has not
-    changed for POOL_SETTLE_S and its kernels are idle."""
+async def wait_pool_warm(http: Any, server: Server, claimed: set[str]) -> dict[str, Any]:
+    """Wait until the pools hold `server.standby` kernels that ran their notebook and are idle.
+
+    A pool that stays short (a kernel that died while starting is not replaced until another
+    kernel ends) is accepted once it has not changed for POOL_SETTLE_S and its kernels are
+    idle. Never raises: after POOL_WARM_TIMEOUT_S it gives up and says what it saw."""
     start = time.monotonic()
     last: set[str] = set()
     changed = start
+    seen: dict[str, int] = {}
     while time.monotonic() - start < POOL_WARM_TIMEOUT_S:
         standby = {k for k in server.kernels() if k not in claimed}
         if standby != last:
@@ -313,23 +315,36 @@ async def wait_pool_warm(http: Any, server: Server, claimed: set[str]) -> tuple[
         if standby and (len(standby) >= server.standby or settled):
             models = await asyncio.gather(*(kernel_model(http, server.base, k) for k in standby))
             now = datetime.now(UTC)
-            if all(
+            idle = [
                 m
+                for m in models
+                if m
                 and m["execution_state"] == "idle"
                 and (now - datetime.fromisoformat(m["last_activity"])).total_seconds() > 2
-                for m in models
-            ):
-                return time.monotonic() - start, max(0, server.standby - len(standby))
+            ]
+            seen = {
+                "kernels": len(standby),
+                "answered": sum(m is not None for m in models),
+                "idle": len(idle),
+            }
+            if len(idle) == len(standby):
+                short = max(0, server.standby - len(standby))
+                return {"seconds": time.monotonic() - start, "short": short, "warm": True}
         await asyncio.sleep(1)
-    raise RuntimeError(f"the pools did not fill with {server.standby} warm kernels in time")
+    return {
+        "seconds": time.monotonic() - start,
+        "short": max(0, server.standby - len(last)),
+        "warm": False,
+        "seen": seen,
+    }
 
 
 async def pool_warm_again(
     http: Any, server: Server, claimed: set[str], since: float
-) -> tuple[float, int]:
-    """Seconds from `since` until the pool is full (or settled) and warm again; kernels short."""
-    _waited, short = await wait_pool_warm(http, server, claimed)
-    return time.monotonic() - since, short
+) -> dict[str, Any]:
+    """As wait_pool_warm, with `seconds` counted from `since` (the burst's start)."""
+    found = await wait_pool_warm(http, server, claimed)
+    return {**found, "seconds": time.monotonic() - since}
 
 
 def log_events(server: Server) -> dict[str, int]:
@@ -553,7 +568,7 @@ async def measure(args: argparse.Namespace, servers: dict[str, Server]) -> dict[
     claimed: set[str] = set()
     rounds: list[dict[str, Any]] = []
     pre = servers["preheated"]
-    _waited, initial_short = await wait_pool_warm(http, pre, claimed)
+    initial = await wait_pool_warm(http, pre, claimed)
     initial_fill = time.monotonic() - pre.started
     print(f"{pre.standby} kernels warm {initial_fill:.0f} s after the server started", flush=True)
     limit = args.cull_after + 3 * args.cull_interval + 60
@@ -561,9 +576,9 @@ async def measure(args: argparse.Namespace, servers: dict[str, Server]) -> dict[
         order = ["preheated", "cold"] if r % 2 == 0 else ["cold", "preheated"]
         for mode in order:
             server = servers[mode]
-            refill, short = None, 0
+            refill = None
             if mode == "preheated":
-                refill, short = await wait_pool_warm(http, pre, claimed)
+                refill = await wait_pool_warm(http, pre, claimed)
             quiet = await wait_quiet(list(servers.values()))
             burst_start = time.monotonic()
             learners, cpu = await burst(http, server, args.learners)
@@ -574,14 +589,14 @@ async def measure(args: argparse.Namespace, servers: dict[str, Server]) -> dict[
             memory_signed_in = kernel_memory(server, learners)
             for learner in learners:
                 learner.close()
-            refilled = refill_short = None
+            refilled = None
             if mode == "preheated":  # the pool refills while the dropped kernels wait
                 refill_task = asyncio.create_task(
                     pool_warm_again(http, pre, set(claimed), burst_start)
                 )
             culling = await watch_culling(server, ids, limit)
             if mode == "preheated":
-                refilled, refill_short = await refill_task
+                refilled = await refill_task
             ready = [ln.marks["ready"] for ln in learners if "ready" in ln.marks]
             errors = [ln.error for ln in learners if ln.error]
             print(
@@ -597,9 +612,7 @@ async def measure(args: argparse.Namespace, servers: dict[str, Server]) -> dict[
                     "round": r + 1,
                     "mode": mode,
                     "waited_quiet": quiet,
-                    "waited_pool": refill,
-                    "pool_short": short,
-                    "refill_short": refill_short,
+                    "pool_before": refill,
                     "learners": [
                         {
                             "marks": ln.marks,
@@ -620,7 +633,7 @@ async def measure(args: argparse.Namespace, servers: dict[str, Server]) -> dict[
             )
     return {
         "initial_fill": initial_fill,
-        "initial_short": initial_short,
+        "initial_pool": initial,
         "rounds": rounds,
         "log_events": {mode: log_events(server) for mode, server in servers.items()},
     }
@@ -709,6 +722,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 # --- the report -----------------------------------------------------------------------------
 
 
+def fmt_p95(values: list[float]) -> str:
+    return f"{p95(values):.2f}" if values else "-"
+
+
 def ready_times(raw: dict[str, Any], mode: str, mark: str = "ready") -> list[float]:
     return [
         ln["marks"][mark]
@@ -737,6 +754,10 @@ def report(raw: dict[str, Any]) -> str:
     cold_p95 = p95(ready["cold"]) if ready["cold"] else float("inf")
     failed = {m: attempts[m] - len(ready[m]) for m in modes}
     per_mode = "round" if len(rounds["preheated"]) == 1 else "rounds"
+    per_round_p95 = [
+        fmt_p95([ln["marks"]["ready"] for ln in rd["learners"] if "ready" in ln["marks"]])
+        for rd in rounds["preheated"]
+    ]
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "missed"
@@ -791,7 +812,8 @@ def report(raw: dict[str, Any]) -> str:
         "",
         f"- Time to a ready page, p95 with a preheated pool: {pre_p95:.2f} s (target under "
         f"{TARGET_P95_S:g} s): **{verdict(pre_p95 < TARGET_P95_S and not failed['preheated'])}**. "
-        f"Cold (no pool), same run: p95 {cold_p95:.2f} s.",
+        f"Per round: {', '.join(per_round_p95)} s. Cold (no pool), same run: p95 "
+        f"{cold_p95:.2f} s.",
         f"- Memory per learner kernel, signed in: median {fmt(rss, statistics.median)} MB RSS, "
         f"max {fmt(rss, max)} MB (target under {TARGET_KERNEL_MB:g} MB): "
         f"**{verdict(bool(rss) and max(rss) < TARGET_KERNEL_MB)}**. Before signing in: median "
@@ -885,12 +907,10 @@ def report(raw: dict[str, Any]) -> str:
     lines += [
         "",
         f"The slowest sign-in of each round, s: {'; '.join(slowest)}. Signing in is a few SQLite "
-        "reads per learner. On the preheated server it can overlap the pool's refill: each "
+        "reads per learner. On the preheated server it overlaps the pool's refill: each "
         "kernel taken is replaced 1 s later (Voila's `fill_delay`), so 30 new kernels start "
-        "together about a second after the burst and take both cores for about half a minute "
-        "(section 4); a round whose sign-ins all took seconds most likely met that refill. A "
-        "learner arriving in those seconds meets it too: the preheated figures above are for a "
-        "burst that ends before the refill begins.",
+        "together about a second after the burst and keep both cores busy for half a minute "
+        "or more (section 4), and any learner still waiting then waits longer.",
         "",
         "## 3. Memory per learner kernel",
         "",
@@ -938,7 +958,11 @@ def report(raw: dict[str, Any]) -> str:
             f"| {rd['round']} | {rd['mode']} | {c['curve'][0][1]} | {c['left']} | "
             f"{c['seconds']:.1f} | {c['others']} |"
         )
-    refills = [rd["refilled"] for rd in rounds["preheated"] if rd.get("refilled") is not None]
+    refills = [
+        rd["refilled"]["seconds"]
+        for rd in rounds["preheated"]
+        if rd.get("refilled") and rd["refilled"]["warm"]
+    ]
     spans = []  # from the first learner kernel culled to the last
     for c in culling:
         first = next((t for t, alive in c["curve"] if alive < c["curve"][0][1]), None)
@@ -968,7 +992,7 @@ def report(raw: dict[str, Any]) -> str:
         + (
             f"; after a burst the pool was warm again {min(refills):.0f} to "
             f"{max(refills):.0f} s after the burst began (a warm kernel: idle, no activity "
-            "for 2 s)."
+            "for 2 s; section 5 for pools that were not)."
             if refills
             else "."
         ),
@@ -984,9 +1008,10 @@ def trouble(raw: dict[str, Any]) -> list[str]:
     lines = [
         "## 5. Kernel start-up trouble",
         "",
-        "Counted in each server's log over the whole run; pools short: ready kernels missing when",
-        "a preheated burst began (the pool is accepted short once it has not changed for "
-        f"{POOL_SETTLE_S:g} s).",
+        "Counted in each server's log over the whole run. Pools: ready kernels missing at the",
+        "first fill, before each preheated burst and after it (a pool is accepted short once it",
+        f"has not changed for {POOL_SETTLE_S:g} s; the script waits at most "
+        f"{POOL_WARM_TIMEOUT_S:g} s for it).",
         "",
         "| Server | " + " | ".join(names) + " |",
         "|---|" + "--:|" * len(names),
@@ -994,14 +1019,29 @@ def trouble(raw: dict[str, Any]) -> list[str]:
     for mode, counts in events.items():
         lines.append(f"| {mode} | " + " | ".join(str(counts.get(k, 0)) for k in names) + " |")
     pre = [rd for rd in raw["rounds"] if rd["mode"] == "preheated"]
-    shorts = [raw.get("initial_short", 0), *(rd.get("pool_short", 0) for rd in pre)]
+
+    def state(pool: dict[str, Any] | None) -> str:
+        if not pool:
+            return "-"
+        if not pool["warm"]:
+            seen = pool.get("seen", {})
+            return (
+                f"not warm after {pool['seconds']:.0f} s ({seen.get('kernels', '?')} standby "
+                f"kernels, {seen.get('answered', '?')} answering /api/kernels, "
+                f"{seen.get('idle', '?')} idle)"
+            )
+        return f"{pool['short']} short" if pool["short"] else "full"
+
+    states = [f"first fill: {state(raw.get('initial_pool'))}"]
+    for rd in pre:
+        states.append(f"before round {rd['round']}: {state(rd.get('pool_before'))}")
+        states.append(f"after round {rd['round']}: {state(rd.get('refilled'))}")
     failures = [
         f"round {rd['round']} {rd['mode']}: `{e}`" for rd in raw["rounds"] for e in rd["errors"]
     ]
     lines += [
         "",
-        f"Pools short at the first fill and before each preheated burst: "
-        f"{', '.join(map(str, shorts))}. Failed learners: {len(failures)}"
+        f"The preheated server's pools: {'; '.join(states)}. Failed learners: {len(failures)}"
         + ("." if not failures else ":"),
     ]
     lines += [f"- {f}" for f in failures[:10]]
@@ -1022,9 +1062,12 @@ def trouble(raw: dict[str, Any]) -> list[str]:
             "writes them into its connection file and lets them go before the kernel binds "
             "them; when many kernels start at once (a cold burst, a pool refilling, other "
             "servers on the machine) another process can take one in between "
-            "(jupyter/jupyter_client#276). The restarter then tries again, here with the same "
-            "port each time, and gives up after 5 tries; a pooled kernel lost this way is not "
-            "replaced until some other kernel ends. Kernels started with "
+            "(jupyter/jupyter_client#276). The kernel exits; the restarter may start it again "
+            "(in one trial run here it tried five times, each time with the same port, then "
+            "gave up). Either way the pool keeps the entry: the learner who takes it gets a "
+            "broken page (reproduced by hand with a kernel made to die on its third launch: "
+            "Voila sends the page's head, then fails with \"Kernel died before replying to "
+            'kernel_info", and no widget ever appears). Kernels started with '
             "`--KernelManager.transport=ipc` use Unix sockets in Voila's private connection "
             "folder instead of ports, which removes the race (checked by hand to work with "
             "Voila 0.5.13 and preheated pools; not what this run used).",
@@ -1060,8 +1103,32 @@ def explain_time(
             f"cached outputs and the Voila server spends {server:.1f} s of CPU on the burst "
             "(sending the pages, opening the websockets, relaying the state), which the "
             "learners share. The pool's refill starts 1 s after each kernel is taken "
-            "and competes for the same cores with any learner not yet ready by then."
+            "(Voila's `fill_delay`) and competes for the same cores with any learner not yet "
+            "ready by then."
         )
+        slow = [rd for rd in pre if rd["cpu"]["wall"] > 1.0]
+        fast = [rd for rd in pre if rd["cpu"]["wall"] <= 1.0]
+        if slow:
+            said = "; ".join(
+                f"round {rd['round']}: {rd['cpu']['wall']:.1f} s, {rd['cpu']['kernels']:.1f} s "
+                "of kernel CPU"
+                for rd in slow
+            )
+            parts.append(
+                f"Where a preheated burst outlasted that second ({said}"
+                + (
+                    f", against {statistics.median(rd['cpu']['kernels'] for rd in fast):.1f} s "
+                    "in the rounds that finished within it"
+                    if fast
+                    else ""
+                )
+                + "), the refill's new kernels started while learners were still waiting and "
+                "took the cores from them: one slow second becomes many (here the slow second "
+                "was most likely other jobs on the shared machine). A "
+                "`--VoilaKernelManager.fill_delay` longer than a class's arrival (say 30 s; "
+                "nosworkbook serve leaves Voila's 1 s) would keep the refill "
+                "out of the way (not tried here)."
+            )
     return " ".join(parts)
 
 
