@@ -22,6 +22,7 @@ from typing import Any
 
 from nosworkbook.catalog import Catalog, load
 from nosworkbook.cohorts import Cohort, load_cohort
+from nosworkbook.files import sha256_of, write_text_atomic
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -104,20 +105,6 @@ def lean(notebook: dict[str, Any]) -> dict[str, Any]:
     return notebook
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _kernel_manager_class(folder: str) -> type:
     """A kernel manager on IPC sockets in `folder` (removed with it): no TCP ports to race for."""
     from jupyter_client.manager import KernelManager
@@ -179,12 +166,8 @@ def execute_one(name: str, source: str, parameters: dict[str, Any], folder: str)
             )
         notebook = lean(json.loads(output_path.read_text(encoding="utf-8")))
     text = json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    _write_atomic(Path(folder) / name, text)
+    write_text_atomic(Path(folder) / name, text)
     return Outcome(name, "built", time.monotonic() - started, len(text.encode()))
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def build(
@@ -228,7 +211,7 @@ def build(
             not force
             and path.exists()
             and old.get("input_hash") == input_hash(name)
-            and old.get("sha256") == _sha256(path)
+            and old.get("sha256") == sha256_of(path)
         )
         if fresh:
             summary.outcomes.append(Outcome(name, "skipped", size=path.stat().st_size))
@@ -271,7 +254,7 @@ def build(
         entry = previous.get(outcome.name, {}) if outcome.status == "skipped" else {}
         notebooks[outcome.name] = {
             "input_hash": input_hash(outcome.name),
-            "sha256": _sha256(path),
+            "sha256": sha256_of(path),
             "bytes": path.stat().st_size,
             "built_at": entry.get("built_at") or datetime.now(UTC).isoformat(timespec="seconds"),
         }
@@ -283,7 +266,7 @@ def build(
         "notebooks": notebooks,
         "failed": sorted(o.error for o in summary.failed),
     }
-    _write_atomic(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    write_text_atomic(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     summary.outcomes.sort(key=lambda o: o.name)
     summary.seconds = time.monotonic() - started
     return summary

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from nosworkbook.catalog import Catalog, UnknownIdentifier, load, packaged_catalog_path
-from nosworkbook.catalog.model import Unit
+from nosworkbook.catalog.model import Unit, display_date
 from nosworkbook.errors import NosworkbookError
 
 EXIT_USER_ERROR = 2
@@ -33,13 +33,6 @@ class _Group(click.Group):
 @click.version_option(package_name="nosworkbook")
 def main() -> None:
     """Interactive workbooks for the Customer Service National Occupational Standards."""
-
-
-def _month(value: str) -> str:
-    """'2026-03' -> 'March 2026'; '2021-02-22' -> '22 February 2021'."""
-    if len(value) == 7:
-        return datetime.strptime(value, "%Y-%m").strftime("%B %Y")
-    return datetime.strptime(value, "%Y-%m-%d").strftime("%-d %B %Y")
 
 
 def _unit_summary(unit: Unit) -> dict:
@@ -90,8 +83,8 @@ def show(urn: str) -> None:
         f"{unit.urn}  {unit.title}",
         f"Competence area: {unit.competence_area}",
         f"Original URNs: {', '.join(unit.original_urns)}",
-        f"Version {unit.version}, approved {_month(unit.date_approved)}, "
-        f"indicative review date {_month(unit.indicative_review_date)}{overdue}",
+        f"Version {unit.version}, approved {display_date(unit.date_approved)}, "
+        f"indicative review date {display_date(unit.indicative_review_date)}{overdue}",
         f"Validity: {unit.validity}; status: {unit.status}; developed by {unit.developed_by}; "
         f"originating organisation {unit.originating_organisation}",
         f"Suite: {unit.suite}; relevant occupations: {', '.join(unit.relevant_occupations)}",

@@ -8,9 +8,7 @@ timestamps), so `--check` can compare bytes.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -19,7 +17,8 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 
 from nosworkbook.catalog import Catalog, Unit, load
-from nosworkbook.catalog.model import partial_date_end
+from nosworkbook.catalog.model import display_date, partial_date_end
+from nosworkbook.files import write_text_atomic
 
 DEFAULT_SCALE = ("Not yet", "Developing", "Competent")
 
@@ -49,11 +48,6 @@ def md_escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-def _month(iso: str) -> str:
-    year, month = iso.split("-")[:2]
-    return date(int(year), int(month), 1).strftime("%B %Y")
-
-
 def _cell(kind: str, cell_id: str, source: str, tags: tuple[str, ...] = ()) -> NotebookNode:
     maker = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
     cell = maker(source=source, id=cell_id)
@@ -80,15 +74,15 @@ def unit_notebook(unit: Unit, today: date | None = None) -> NotebookNode:
         "",
         f"**Competence area:** {md_escape(unit.competence_area)}  ",
         f"**Original URNs:** {', '.join(unit.original_urns)}  ",
-        f"**Version:** {unit.version}, approved {_month(unit.date_approved)}; "
-        f"indicative review date {_month(unit.indicative_review_date)}",
+        f"**Version:** {unit.version}, approved {display_date(unit.date_approved)}; "
+        f"indicative review date {display_date(unit.indicative_review_date)}",
     ]
     if today > partial_date_end(unit.indicative_review_date):
         title += [
             "",
             f"> **Please note:** this standard was due for review by "
-            f"{_month(unit.indicative_review_date)}. It is shown as published in "
-            f"{_month(unit.date_approved)}; check with your tutor that it is still current.",
+            f"{display_date(unit.indicative_review_date)}. It is shown as published in "
+            f"{display_date(unit.date_approved)}; check with your tutor that it is still current.",
         ]
     overview = ["## Overview", ""] + [md_escape(p) + "\n" for p in unit.overview.split("\n\n")]
     cells = [
@@ -207,18 +201,6 @@ def workbook_texts(catalog: Catalog | None = None, today: date | None = None) ->
     return texts
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def generate(
     out: str | Path,
     catalog: Catalog | None = None,
@@ -232,7 +214,7 @@ def generate(
     for name, text in workbook_texts(catalog, today).items():
         path = out / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
-            _write_atomic(path, text)
+            write_text_atomic(path, text)
             written.append(path)
         if progress:
             progress(name)

@@ -22,7 +22,6 @@ kernel), bound to localhost unless told otherwise, with sources stripped and no 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nosworkbook.errors import NosworkbookError
+from nosworkbook.files import sha256_of
 
 if TYPE_CHECKING:
     from nosworkbook.build import BuildSummary
@@ -75,10 +75,6 @@ def parse_units(text: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def check_folder(path: Path) -> str:
     """Refuse to serve anything but notebooks we generated or built: Voila runs every notebook
     it can find for whoever asks. Returns 'build' for a cohort build, 'workbooks' otherwise.
@@ -107,7 +103,7 @@ def check_folder(path: Path) -> str:
             entry = listed.get(notebook.name)
             if not isinstance(entry, dict):
                 raise NosworkbookError(f"{notebook}: not part of this cohort build; remove it")
-            if entry.get("sha256") != _sha256(notebook):
+            if entry.get("sha256") != sha256_of(notebook):
                 raise NosworkbookError(
                     f"{notebook}: changed since it was built (run nosworkbook build again)"
                 )

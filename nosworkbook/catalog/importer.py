@@ -6,8 +6,6 @@ it in one rename, and only after every source has been read without error.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from nosworkbook.catalog.export import looks_like_export, parse_export
 from nosworkbook.catalog.model import Catalog, Unit
 from nosworkbook.catalog.suite import looks_like_suite, parse_suite
 from nosworkbook.errors import NosworkbookError, SourceError
+from nosworkbook.files import write_text_atomic
 
 
 @dataclass
@@ -125,17 +124,4 @@ def differences(before: Unit, after: Unit) -> list[str]:
 
 def write_catalog(catalog: Catalog, out: str | Path) -> None:
     """Write the catalog as JSON, atomically: readers see the old file or the new one."""
-    out = Path(out)
-    payload = catalog.model_dump_json(indent=1) + "\n"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        os.chmod(tmp, out.stat().st_mode & 0o777 if out.exists() else 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(out, catalog.model_dump_json(indent=1) + "\n")

@@ -53,6 +53,16 @@ def criterion_id(urn: str, kind: Kind, number: int) -> str:
     return f"{urn}.{KIND_PREFIX[kind]}{number}"
 
 
+def display_date(value: str) -> str:
+    """A reduced-precision ISO date in plain British style: '2026-03' -> 'March 2026',
+    '2021-02-22' -> '22 February 2021'."""
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 3:
+        day = date(*parts)
+        return f"{day.day} {day:%B %Y}"
+    return date(parts[0], parts[1], 1).strftime("%B %Y")
+
+
 def partial_date_end(value: str) -> date:
     """The last day a reduced-precision ISO date covers ("2026-03" ends on 31 March)."""
     parts = [int(p) for p in value.split("-")]
