@@ -11,6 +11,15 @@ when kernels are preheated, so everything here also applies to pooled kernels.
   `kernel_pools_config`, with no pool for any notebook it does not name (Voila would otherwise
   keep kernels ready for every notebook it finds). A pooled kernel's environment names its
   notebook in `NOSWORKBOOK_PRELOADED_FOR`.
+- Pool refills wait `refill_delay` seconds (Voila's `fill_delay`, 1 s by default) after a
+  kernel is taken: a class arrives within a minute or so, and thirty replacement kernels
+  starting in the middle of that would take both cores from the learners still waiting.
+- Kernels talk to the server over Unix sockets (`IPCKernelManager`), not TCP: with many
+  kernels starting at once, a TCP port picked as free can be taken before the kernel binds
+  it (jupyter/jupyter_client#276), and the learner who gets that kernel gets a dead page.
+  The sockets sit beside the connection files, in Voila's private `voila_*` temporary folder,
+  or, where that folder's path is too long for a socket's name (108 bytes on Linux), in a
+  private folder of their own under /tmp.
 - Kernels never see the server's token (`JUPYTER_TOKEN` is left out of their environment).
 
 Culling (`cull_idle_timeout`, `cull_interval`, `cull_connected`) is the parent class's; the
@@ -22,11 +31,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_server.services.kernels.kernelmanager import (
+    AsyncMappingKernelManager,
+    ServerKernelManager,
+)
 from tornado.web import HTTPError
-from traitlets import Integer, Unicode
+from traitlets import CaselessStrEnum, Float, Integer, Unicode, default
 
 BUSY = (
     "The workbooks are busy right now. Please wait a minute and try again; "
@@ -44,8 +59,30 @@ def pools_config(pools: dict[str, int]) -> dict[str, dict]:
     return config
 
 
+SOCKET_NAME_MAX = 100  # bytes: Linux allows 107 for a socket's path; N in "-N" is one digit
+
+
+class IPCKernelManager(ServerKernelManager):
+    """One kernel on Unix sockets (`<folder>/kernel-<first 12 of its id>-N`): no TCP ports
+    to race for. The folder is the classroom manager's `socket_folder()`, else the
+    connection file's."""
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    @default("ip")
+    def _ip_default(self) -> str:
+        chosen = getattr(self.parent, "socket_folder", None)
+        folder = chosen() if chosen else os.path.dirname(self.connection_file)
+        kernel_id = Path(self.connection_file).stem.removeprefix("kernel-").replace("-", "")
+        return os.path.join(folder, f"kernel-{kernel_id[:12]}")
+
+
 class ClassroomKernelManager(AsyncMappingKernelManager):
     """Jupyter Server's kernel manager with a cap on live kernels."""
+
+    @default("kernel_manager_class")
+    def _default_kernel_manager_class(self) -> str:
+        return f"{IPCKernelManager.__module__}.{IPCKernelManager.__qualname__}"
 
     max_kernels = Integer(
         40,
@@ -59,12 +96,35 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         help="JSON object: notebook name -> kernels kept ready for it (when preheating).",
     )
 
+    refill_delay = Float(
+        30.0,
+        config=True,
+        help="Seconds after a pooled kernel is taken before a replacement starts.",
+    )
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._reserved: set[str] = set()  # kernels being started, not yet listed
         self._stopping = False
+        self._socket_folder: str | None = None
+        self._own_socket_folder = False
         if self.has_trait("kernel_pools_config"):  # Voila's pooling class wraps this one
             self.kernel_pools_config = pools_config(json.loads(self.pools or "{}"))
+            self.fill_delay = self.refill_delay
+
+    def socket_folder(self) -> str:
+        """Where kernels' Unix sockets go: the private connection folder, unless its path is
+        too long for a socket's name; then a private folder made for them (removed at the end)."""
+        if self._socket_folder is None:
+            folder = self.connection_dir or tempfile.gettempdir()
+            longest = os.path.join(folder, "kernel-" + "0" * 12 + "-9")
+            if len(os.fsencode(longest)) > SOCKET_NAME_MAX:
+                short = "/tmp" if os.path.isdir("/tmp") else None
+                folder = tempfile.mkdtemp(prefix="nosworkbook-", dir=short)
+                self._own_socket_folder = True
+                self.log.info("Kernel sockets in %s (the connection folder's path is long)", folder)
+            self._socket_folder = folder
+        return self._socket_folder
 
     def live_kernels(self) -> int:
         """Kernels running, starting or about to start."""
@@ -100,7 +160,11 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
 
     async def shutdown_all(self, *args: Any, **kwargs: Any) -> None:
         self._stopping = True
-        await super().shutdown_all(*args, **kwargs)
+        try:
+            await super().shutdown_all(*args, **kwargs)
+        finally:
+            if self._own_socket_folder and self._socket_folder:
+                shutil.rmtree(self._socket_folder, ignore_errors=True)
 
     def _refill_pools(self) -> None:
         """A kernel ended, so there is room again: drop pool entries that were refused at the

@@ -8,7 +8,9 @@ kernel), bound to localhost unless told otherwise, with sources stripped and no 
   learner to `voila/render/index.ipynb`: the generated index with their progress.
 - Pools: `pool` kernels are kept ready, the notebook already run, for the index and for each
   unit named in `units`; none for the rest (Voila would otherwise preheat every notebook).
-  `nosworkbook.classroom` turns this into Voila's `kernel_pools_config`.
+  `nosworkbook.classroom` turns this into Voila's `kernel_pools_config`. A taken kernel is
+  replaced 30 s later, once the class has arrived, not while learners are still waiting; and
+  kernels use Unix sockets, not TCP ports that many kernels starting at once could race for.
 - Culling: a kernel with no open page is shut down after `cull_after` idle seconds. A closed
   laptop stops answering the websocket's pings and the server drops the socket after about
   90 seconds, so its kernel goes too. A page still open and connected keeps its kernel

@@ -81,6 +81,36 @@ def test_pools_only_the_named_units_and_the_index(pooled: Server):
     assert KERNEL_ID.search(page)[1] in ready  # the page got a kernel from the pool
     assert seconds < 5, f"a pooled page took {seconds:.1f} s"
 
+    # The replacement waits (refill_delay, 30 s): it must not compete with learners arriving.
+    time.sleep(3)
+    counts = Counter(env.get(POOL_MARKER, "none") for env in pooled.kernels().values())
+    assert counts["INSCS027.ipynb"] == 2, counts  # the one taken and the one still ready
+
+
+def test_kernels_talk_over_unix_sockets_in_a_private_folder(pooled: Server):
+    kernels = wait_until(pooled.kernels, 60, "pooled kernels")
+    folders: set[Path] = set()
+    for pid in kernels:
+        cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().decode().split("\0")
+        connection_file = Path(cmdline[cmdline.index("-f") + 1])
+        info = json.loads(connection_file.read_text())
+        assert info["transport"] == "ipc", info
+        assert connection_file.parent.name.startswith("voila_")
+        assert connection_file.parent.parent == pooled.scratch / "tmp"
+        # Beside the connection file, or (this test's TMPDIR is too long for a socket's name)
+        # in a private folder of the server's own under /tmp.
+        folder = Path(info["ip"]).parent
+        assert folder == connection_file.parent or folder.name.startswith("nosworkbook-")
+        assert folder.stat().st_mode & 0o077 == 0  # only the server's user can reach it
+        folders.add(folder)
+        for channel in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"):
+            assert Path(f"{info['ip']}-{info[channel]}").is_socket(), channel
+        # (ipykernel still binds one TCP port of its own for subprocess output, but it binds
+        # it itself, with no gap for another process to take it.)
+    served = Path(__file__).resolve().parent.parent / "workbooks"  # serve's default folder
+    assert not list(served.glob("*ipc*")), "sockets in the served folder"
+    assert len(folders) == 1, folders
+
 
 def test_landing_page_leads_to_the_index(pooled: Server):
     status, _, page = get(pooled, "/")
@@ -200,6 +230,10 @@ def test_busy_page_then_room_again_once_an_idle_kernel_is_culled(tmp_path: Path)
         assert status == 200 and "Manage communications" in page
     finally:
         server.stop()
+    # Connection files and kernel sockets go with the server.
+    assert not list((tmp_path / "tmp").glob("voila_*"))
+    folders = re.findall(r"Kernel sockets in (\S+)", server.output())
+    assert not [folder for folder in folders if Path(folder).exists()], folders
 
 
 def test_token_is_needed_beyond_localhost(tmp_path: Path):

@@ -1,0 +1,85 @@
+"""The classroom kernel manager, without a server: kernels on Unix sockets in a private
+folder, pools only for what is named, and refills that wait.
+
+The live behaviour (pools filled, the busy page, culling) is in test_serve_safety.py."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+from traitlets import Unicode
+from traitlets.config import Configurable
+from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+from nosworkbook.classroom import (
+    SOCKET_NAME_MAX,
+    ClassroomKernelManager,
+    IPCKernelManager,
+)
+
+KERNEL_ID = "be8e5930-1264-422d-b953-cd07375ce023"
+
+
+class FakeVoila(Configurable):
+    """What Voila's pooling class reads from its parent."""
+
+    root_dir = Unicode()
+    notebook_path = None
+    base_url = "/"
+    server_url = "/"
+    port = 8866
+
+
+def kernel_manager(manager: ClassroomKernelManager) -> IPCKernelManager:
+    """The manager of one kernel, as the multi-kernel manager would make it."""
+    km, _, _ = manager.pre_start_kernel(None, {"kernel_id": KERNEL_ID})
+    return km
+
+
+def test_kernels_use_unix_sockets_beside_their_connection_file(tmp_path: Path):
+    manager = ClassroomKernelManager(connection_dir=str(tmp_path))
+    km = kernel_manager(manager)
+    assert isinstance(km, IPCKernelManager)
+    assert km.transport == "ipc"
+    assert km.connection_file == str(tmp_path / f"kernel-{KERNEL_ID}.json")
+    assert km.ip == str(tmp_path / "kernel-be8e59301264")
+    assert manager.socket_folder() == str(tmp_path)
+
+
+def test_a_connection_folder_too_long_for_a_socket_gets_a_short_private_one(tmp_path: Path):
+    deep = tmp_path / ("d" * (SOCKET_NAME_MAX - len(str(tmp_path))))
+    deep.mkdir()
+    manager = ClassroomKernelManager(connection_dir=str(deep))
+    km = kernel_manager(manager)
+    folder = Path(manager.socket_folder())
+    try:
+        assert folder != deep and folder.name.startswith("nosworkbook-")
+        assert folder.stat().st_mode & 0o777 == 0o700  # no other user can reach the sockets
+        assert km.ip == str(folder / "kernel-be8e59301264")
+        assert len(os.fsencode(f"{km.ip}-9")) <= SOCKET_NAME_MAX
+        assert km.connection_file.startswith(str(deep))  # connection files stay where they were
+        asyncio.run(manager.shutdown_all())
+        assert not folder.exists()  # removed with the server
+    finally:
+        if folder.exists():
+            folder.rmdir()
+
+
+def test_pooled_manager_keeps_kernels_only_for_what_is_named_and_refills_late(tmp_path: Path):
+    (tmp_path / "index.ipynb").write_text("{}")
+    pooled_class = voila_kernel_manager_factory(ClassroomKernelManager, True, 1)
+    manager = pooled_class(parent=FakeVoila(root_dir=str(tmp_path)), pools="{}")
+    assert isinstance(manager, ClassroomKernelManager)
+    assert manager.kernel_pools_config == {"default": {"pool_size": 0}}
+    assert manager.fill_delay == manager.refill_delay == 30
+    assert manager.get_pool_size("index.ipynb") == 0  # Voila would have kept one ready
+
+
+@pytest.mark.parametrize("delay", [0.0, 5.0])
+def test_refill_delay_is_configurable(tmp_path: Path, delay: float):
+    pooled_class = voila_kernel_manager_factory(ClassroomKernelManager, True, 0)
+    manager = pooled_class(parent=FakeVoila(root_dir=str(tmp_path)), refill_delay=delay)
+    assert manager.fill_delay == delay
