@@ -39,14 +39,15 @@ def axe_script() -> str:
         )
 
 
-def run_axe(page: Page, context: Any = None) -> list[dict[str, Any]]:
-    """Inject axe-core (once per document) and run the WCAG 2.x A/AA rules; the violations."""
+def run_axe(
+    page: Page, context: Any = None, rules: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Inject axe-core (once per document) and run the WCAG 2.x A/AA rules (or the `rules`
+    named); the violations."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(axe_script())
-    options = {
-        "runOnly": {"type": "tag", "values": WCAG_TAGS},
-        "resultTypes": ["violations"],
-    }
+    only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": WCAG_TAGS}
+    options = {"runOnly": only, "resultTypes": ["violations"]}
     results = page.evaluate(
         "([context, options]) => axe.run(context || document, options)", [context, options]
     )
@@ -155,3 +156,20 @@ def test_smart_feedback_has_no_serious_violations(page: Page, served: str) -> No
         "Feedback: 1 of 2 right", timeout=TIMEOUT
     )
     assert_accessible(page, "on INSCS035 after checking the SMART exercise")
+
+
+def test_each_exercise_names_its_form_and_feedback(page: Page, served: str) -> None:
+    """INSCS027 has two exercises: a screen reader's list of landmarks must tell their forms
+    and feedback regions apart (axe's best-practice rule landmark-unique)."""
+    open_unit(page, served, "INSCS027")
+    forms = page.get_by_role("form", name=re.compile("^Your answer: "))
+    expect(forms).to_have_count(2)
+    names = {forms.nth(i).get_attribute("aria-label") for i in range(2)}
+    assert names == {
+        "Your answer: Classify the risks in a customer service process",
+        "Your answer: Use PESTLE and SWOT to find customer service risks",
+    }
+    feedback = page.get_by_role("status", name=re.compile("^Feedback: "))
+    expect(feedback).to_have_count(2)
+    violations = run_axe(page, rules=["landmark-unique"])
+    assert not violations, describe(violations)

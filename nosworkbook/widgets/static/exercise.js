@@ -200,6 +200,9 @@ function render({ model, el: root }) {
 
   function update(all) {
     title.textContent = model.get("title");
+    // Names unique to this exercise: a unit has several forms and feedback regions.
+    form.setAttribute("aria-label", `Your answer: ${model.get("title")}`);
+    feedback.setAttribute("aria-label", `Feedback: ${model.get("title")}`);
     criteria.textContent = model.get("criteria").length ? `Evidences ${model.get("criteria").join(", ")}` : "";
     if (all) {
       intro.innerHTML = model.get("intro_html"); // rendered by Python with raw HTML escaped
