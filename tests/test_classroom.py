@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,9 @@ def test_a_connection_folder_too_long_for_a_socket_gets_a_short_private_one(tmp_
         assert km.ip == str(folder / "kernel-be8e59301264")
         assert len(os.fsencode(f"{km.ip}-9")) <= SOCKET_NAME_MAX
         assert km.connection_file.startswith(str(deep))  # connection files stay where they were
-        asyncio.run(manager.shutdown_all())
+        # On a thread of its own: in a test worker, Playwright may already run a loop here.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, manager.shutdown_all()).result()
         assert not folder.exists()  # removed with the server
     finally:
         if folder.exists():
