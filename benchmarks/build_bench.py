@@ -33,7 +33,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import resource
 import shutil
 import signal
@@ -42,14 +41,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psutil
+from common import HERE, ROOT, machine, versions
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from nosworkbook.testing import start_logged
+
 VENV_BIN = Path(sys.executable).parent
 WORKBOOKS = ROOT / "workbooks"
 PNG = HERE / "builds.png"
@@ -139,13 +138,9 @@ def children_cpu() -> float:
 def run(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
     """Run a command to completion; returns (wall s, CPU s of its process tree)."""
     cpu = children_cpu()
-    with log.open("ab") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        rc = proc.wait()
-        wall = time.perf_counter() - start
+    start = time.perf_counter()
+    rc = start_logged(cmd, cwd=ROOT, env=env, log=log, append=True).wait()
+    wall = time.perf_counter() - start
     if rc != 0:
         tail = log.read_text(errors="replace")[-2000:]
         raise RuntimeError(f"{' '.join(cmd)} exited {rc}:\n{tail}")
@@ -171,21 +166,7 @@ def bench_env(folder: Path) -> dict[str, str]:
 # --- machine ---------------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
-def machine() -> dict[str, Any]:
-    from importlib.metadata import version
-
-    found = {"Python": platform.python_version()}
-    for dist in ("papermill", "nbclient", "nbformat", "jupyter_client", "ipykernel"):
-        with contextlib.suppress(Exception):
-            found[dist] = version(dist)
+def describe_machine() -> dict[str, Any]:
     git = {}
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         head = ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]
@@ -193,15 +174,9 @@ def machine() -> dict[str, Any]:
         git["commit"] = subprocess.run(head, capture_output=True, text=True).stdout.strip()
         changed = subprocess.run(status, capture_output=True, text=True).stdout.splitlines()
         git["package_files_changed"] = len(changed)
-    return {
-        "git": git,
-        "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": cpu_model(),
-        "ram_gib": psutil.virtual_memory().total / 2**30,
-        "load_start": os.getloadavg()[0],
-        "versions": found,
-    }
+    info = machine(versions("papermill", "nbclient", "nbformat", "jupyter_client", "ipykernel"))
+    load = info.pop("load")
+    return {"git": git, **info, "load_start": load[0]}
 
 
 # --- the two ways to build -------------------------------------------------------------------
@@ -704,7 +679,7 @@ def markdown(raw: dict[str, Any], s: dict[str, Any]) -> str:
 
 
 def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
-    info = machine()
+    info = describe_machine()
     print(f"{info['date']}: {info['nproc']} CPUs, load {info['load_start']:.2f}", flush=True)
     setup = prepare(scratch, args.quick)
     n = len(setup["names"])

@@ -53,11 +53,8 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import re
 import shlex
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -69,9 +66,10 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from common import HERE, machine, percentile, sigterm_as_ctrl_c, versions
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from nosworkbook import testing
+
 MARKDOWN = HERE / "classroom.md"
 PNG = HERE / "classroom.png"
 
@@ -94,7 +92,6 @@ QUIET_WINDOW_S = 2.0
 QUIET_TIMEOUT_S = 180.0
 CONTROL_PROTOCOL = "1.0.0"  # ipywidgets 8's widget control protocol
 MB = 1e6
-KERNEL_FILE = re.compile(r"kernel-([0-9a-f-]{36})\.json")
 KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
 
 
@@ -102,41 +99,12 @@ KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
 
 
 def p95(values: list[float]) -> float:
-    """The 95th percentile (inclusive method, so it lies between min and max)."""
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=20, method="inclusive")[18]
+    return percentile(values, 95)
 
 
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
-def machine() -> dict[str, Any]:
-    from importlib.metadata import version
-
-    found = {"Python": platform.python_version()}
-    for dist in ("voila", "jupyter_server", "ipywidgets", "anywidget", "ipykernel", "tornado"):
-        with contextlib.suppress(Exception):
-            found[dist] = version(dist)
-    return {
-        "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": cpu_model(),
-        "ram_gib": psutil.virtual_memory().total / 2**30,
-        "load": os.getloadavg(),
-        "versions": found,
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def describe_machine() -> dict[str, Any]:
+    dists = ("voila", "jupyter_server", "ipywidgets", "anywidget", "ipykernel", "tornado")
+    return machine(versions(*dists))
 
 
 # --- the servers ----------------------------------------------------------------------------
@@ -148,7 +116,7 @@ class Server:
     def __init__(self, mode: str, folder: Path, home: Path, args: argparse.Namespace) -> None:
         self.mode, self.folder = mode, folder
         self.notebook = f"{args.unit}.ipynb"
-        self.port = free_port()
+        self.port = testing.free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = home / f"voila-{mode}.log"
         self.pool = args.learners if mode == "preheated" else 0  # per pooled notebook
@@ -176,16 +144,10 @@ class Server:
                     "--VoilaConfiguration.default_pool_size=0",
                     f"--VoilaKernelManager.kernel_pools_config={pools}",
                 ]
-        self.env = {
-            **os.environ,
-            # keep the user's Jupyter config, runtime files and progress store out of the run
-            "JUPYTER_CONFIG_DIR": str(home / "config"),
-            "JUPYTER_RUNTIME_DIR": str(home / f"runtime-{mode}"),
-            "IPYTHONDIR": str(home / "ipython"),
-            "JUPYTER_PLATFORM_DIRS": "1",
-            "PYTHONUNBUFFERED": "1",
-            "NOSWORKBOOK_STORE": str(home / "progress.sqlite"),
-        }
+        # keep the user's Jupyter config, runtime files and progress store out of the run
+        self.env = testing.jupyter_env(
+            home, home / f"runtime-{mode}", NOSWORKBOOK_STORE=str(home / "progress.sqlite")
+        )
         self.proc: subprocess.Popen | None = None
         self.started = 0.0
         self.seen: dict[int, psutil.Process] = {}  # every kernel process ever seen
@@ -199,27 +161,12 @@ class Server:
 
     def start(self) -> None:
         self.started = time.monotonic()
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                self.command(),
-                cwd=self.folder,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"voila exited:\n{self.log.read_text()[-4000:]}")
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=1),
-            ):
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"voila did not listen:\n{self.log.read_text()[-4000:]}")
-            time.sleep(0.2)
+        self.proc = testing.start_logged(
+            self.command(), cwd=self.folder, env=self.env, log=self.log
+        )
+        testing.wait_for_port(
+            self.proc, self.port, log=self.log, timeout=SERVER_START_SECONDS, name="voila"
+        )
 
     def processes(self) -> list[psutil.Process]:
         """The server and all its descendants (kernels run in sessions of their own)."""
@@ -235,7 +182,7 @@ class Server:
         found = {}
         for proc in self.processes()[1:]:
             with contextlib.suppress(psutil.Error):
-                match = KERNEL_FILE.search(" ".join(proc.cmdline()))
+                match = testing.KERNEL_FILE.search(" ".join(proc.cmdline()))
                 if match:
                     found[match.group(1)] = proc
                     self.seen[proc.pid] = proc
@@ -248,16 +195,7 @@ class Server:
         with contextlib.suppress(Exception):
             self.kernels()
         leftovers = [p for p in self.processes()[1:]] + list(self.seen.values())
-        for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-            if self.proc.poll() is not None:
-                break
-            try:
-                os.killpg(self.proc.pid, sig)
-                self.proc.wait(timeout=wait)
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        testing.stop_process_group(self.proc)
         _gone, alive = psutil.wait_procs(leftovers, timeout=5)
         for proc in alive:
             with contextlib.suppress(psutil.Error):
@@ -672,14 +610,10 @@ def voila_commands(args: argparse.Namespace, servers: dict[str, Server]) -> dict
     return found
 
 
-def _raise_interrupt(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from nosworkbook.generate import workbook_texts
 
-    info = machine()
+    info = describe_machine()
     with tempfile.TemporaryDirectory(prefix="classroom-bench-") as tmp:
         home = Path(tmp)
         folder = home / "served"
@@ -1209,7 +1143,7 @@ def main() -> None:
         from nosworkbook.serve import cull_interval
 
         args.cull_interval = cull_interval(args.cull_after)
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # clean up on kill as on Ctrl-C
+    sigterm_as_ctrl_c()  # clean up on kill as on Ctrl-C
 
     raw = json.loads(args.from_json.read_text()) if args.from_json else run(args)
     if args.json and not args.from_json:

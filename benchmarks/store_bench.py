@@ -22,10 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy
+from common import HERE, cpu_model
 
 from nosworkbook.store import open_store
-
-HERE = Path(__file__).resolve().parent
 
 
 def writer(location: str, index: int, saves: int, barrier, results) -> None:
@@ -70,16 +69,6 @@ def run(location: Path, writers: int, saves: int) -> dict[str, float]:
         "max": ms[-1],
         "per_second": len(ms) / wall,
     }
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def filesystem(path: Path) -> str:

@@ -34,41 +34,30 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import re
 import resource
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import psutil
+from common import HERE, machine, percentile, sigterm_as_ctrl_c, versions
 from tqdm import tqdm
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from nosworkbook import testing
+
 PNG = HERE / "workbooks-tti.png"
 MARKDOWN = HERE / "workbooks.md"
 
-CHROMIUM = Path(os.environ.get("NOSWORKBOOK_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SERVER_START_SECONDS = 90
+SERVER_STOP_SECONDS = 10
 LOAD_TIMEOUT_MS = 120_000
 KERNEL_GONE_SECONDS = 30
 TARGET_RATIO = 1.3
@@ -84,10 +73,7 @@ def median(values: list[float]) -> float:
 
 
 def p90(values: list[float]) -> float:
-    """The 90th percentile (inclusive method, so it is a value between min and max)."""
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=10, method="inclusive")[8]
+    return percentile(values, 90)
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -96,22 +82,10 @@ def timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
-def ram_gib() -> float:
-    return psutil.virtual_memory().total / 2**30
-
-
 def chromium_version() -> str:
     try:
         out = subprocess.run(
-            [str(CHROMIUM), "--version"], capture_output=True, text=True, timeout=30
+            [str(testing.CHROMIUM), "--version"], capture_output=True, text=True, timeout=30
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -119,38 +93,18 @@ def chromium_version() -> str:
     return match.group(0) if match else out.strip() or "unknown"
 
 
-def versions() -> dict[str, str]:
-    from importlib.metadata import version
-
-    found = {"Python": platform.python_version(), "Chromium": chromium_version()}
-    for dist in ("voila", "ipywidgets", "anywidget", "ipykernel", "jupyter_client", "playwright"):
-        with contextlib.suppress(Exception):
-            found[dist] = version(dist)
-    return found
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": cpu_model(),
-        "ram_gib": ram_gib(),
-        "load": os.getloadavg(),
-        "versions": versions(),
-    }
-
-
-def jupyter_env(home: Path, store: Path) -> dict[str, str]:
-    """An environment that keeps the user's Jupyter config and runtime files out of the run."""
-    return {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(home / "config"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "IPYTHONDIR": str(home / "ipython"),
-        "JUPYTER_PLATFORM_DIRS": "1",
-        "PYTHONUNBUFFERED": "1",
-        "NOSWORKBOOK_STORE": str(store),
-    }
+def describe_machine() -> dict[str, Any]:
+    return machine(
+        versions(
+            "voila",
+            "ipywidgets",
+            "anywidget",
+            "ipykernel",
+            "jupyter_client",
+            "playwright",
+            Chromium=chromium_version(),
+        )
+    )
 
 
 # --- the notebooks --------------------------------------------------------------------------
@@ -363,12 +317,6 @@ def variants(urn: str, last_ku: str, radios: int) -> list[Variant]:
 # --- Voila and its kernels ------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def kernels_of(runtime: Path) -> list[int]:
     """Kernels of one server: their command line names its private runtime dir."""
     pids = []
@@ -388,49 +336,16 @@ def kill_all(pids: list[int]) -> None:
 @contextlib.contextmanager
 def voila_server(directory: Path, env: dict[str, str], log: Path) -> Iterator[tuple[str, Path]]:
     """Standalone Voila serving `directory`; yields (base URL, runtime dir of its kernels)."""
-    port = free_port()
+    port = testing.free_port()
     runtime = Path(env["JUPYTER_RUNTIME_DIR"])
-    cmd = [
-        sys.executable,
-        "-m",
-        "voila",
-        "--no-browser",
-        f"--port={port}",
-        "--Voila.ip=127.0.0.1",
-        str(directory),
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=directory,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group
-        )
+    cmd = testing.voila_command(str(directory), port)
+    proc = testing.start_logged(cmd, cwd=directory, env=env, log=log)
     try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"voila exited with {proc.returncode}:\n{log.read_text()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"voila did not listen on {port}:\n{log.read_text()}")
-            time.sleep(0.2)
+        testing.wait_for_port(proc, port, log=log, timeout=SERVER_START_SECONDS, name="voila")
         yield f"http://127.0.0.1:{port}", runtime
     finally:
         kernels = kernels_of(runtime)
-        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            if proc.poll() is not None:
-                break
-            try:
-                os.killpg(proc.pid, sig)
-                proc.wait(timeout=wait)
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        testing.stop_process_group(proc, term_timeout=SERVER_STOP_SECONDS)
         kill_all(kernels + kernels_of(runtime))  # kernels live in sessions of their own
 
 
@@ -483,9 +398,7 @@ def measure_tti(
         voila_server(served, env, logs / "voila.log") as (url, runtime),
         sync_playwright() as pw,
     ):
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=LOAD_TIMEOUT_MS
-        )
+        browser = testing.launch_chromium(pw, timeout_ms=LOAD_TIMEOUT_MS)
         try:
             schedule = [(v, True) for v in vs] + [(v, False) for _ in range(loads) for v in vs]
             for variant, warm_up in tqdm(schedule, desc="Page loads", unit="load"):
@@ -1034,10 +947,6 @@ def imports_section(imports: dict[str, list[float]]) -> list[str]:
 # --- main -----------------------------------------------------------------------------------
 
 
-def _raise_interrupt(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=10, help="measured page loads per notebook")
@@ -1065,7 +974,7 @@ def main() -> None:
     if args.quick:
         args.loads, args.memory_repeats = min(args.loads, 3), 1
     wanted = set(args.only or ["tti", "models", "memory", "generate", "imports"])
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # clean up on kill as on Ctrl-C
+    sigterm_as_ctrl_c()  # clean up on kill as on Ctrl-C
 
     from nosworkbook.catalog import load
     from nosworkbook.generate import workbook_texts
@@ -1079,7 +988,7 @@ def main() -> None:
         publish(args, raw["machine"], vs, *parts)
         return
 
-    info = machine()
+    info = describe_machine()
     unit = load()[args.unit]
     last_ku = unit.knowledge[-1].short_id
     radios = (len(unit.performance) + len(unit.knowledge)) * len(SCALE)
@@ -1095,7 +1004,7 @@ def main() -> None:
         (served / f"{args.unit}.ipynb").write_text(texts[f"{args.unit}.ipynb"])
         (served / "naive.ipynb").write_text(naive_text)
         nbformat.write(single_notebook(), served / "single.ipynb")
-        env = jupyter_env(home, home / "store.sqlite")
+        env = testing.jupyter_env(home, NOSWORKBOOK_STORE=str(home / "store.sqlite"))
 
         if "generate" in wanted:
             generation = measure_generation(home, 3 if args.quick else 10, 2 if args.quick else 5)

@@ -9,7 +9,6 @@ Controls are found by role and accessible name, as a screen-reader user would fi
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import shutil
@@ -25,8 +24,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from nosworkbook.store import open_store
-
-from .conftest import _stop, free_port
+from nosworkbook.testing import free_port, jupyter_env, start_logged, stop_server
 
 WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
 URN = "INSCS027"
@@ -35,6 +33,7 @@ LEARNER = "lab.learner"
 # shows that typing in the evidence box does not drive JupyterLab.
 EVIDENCE = "Classified the refund desk risks as high, medium or low; added a backup till."
 START_SECONDS = 90  # JupyterLab's server start on a cold, busy 2-core machine
+STOP_SECONDS = 10
 WAIT_MS = 60_000  # kernel start plus a run of the whole notebook
 SAVE_SECONDS = 20
 
@@ -70,7 +69,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     home = tmp_path_factory.mktemp("lab-home")
     shutil.copy(WORKBOOKS / f"{URN}.ipynb", root)
     config = home / "config"  # also holds JupyterLab's user settings and workspaces
-    runtime = home / "runtime"  # kernels' connection files: how `_stop` finds the kernels
+    runtime = home / "runtime"  # kernels' connection files: how `stop_server` finds the kernels
     # No "would you like news?" prompt, and no fetch of news from the internet.
     (config / "labconfig").mkdir(parents=True)
     (config / "labconfig" / "page_config.json").write_text(
@@ -79,19 +78,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     port = free_port()
     token = secrets.token_hex(16)
     store = root / "progress.sqlite"
-    env = {
-        **os.environ,
-        # The user's Jupyter config, runtime files and IPython profile stay out of the test;
-        # JUPYTER_DATA_DIR is left alone: kernelspecs and the anywidget lab extension are found
-        # under sys.prefix/share/jupyter.
-        "JUPYTER_CONFIG_DIR": str(config),
-        "JUPYTER_RUNTIME_DIR": str(runtime),
-        "IPYTHONDIR": str(home / "ipython"),
-        "JUPYTER_PLATFORM_DIRS": "1",
-        "JUPYTERHUB_USER": LEARNER,
-        "NOSWORKBOOK_STORE": str(store),
-        "PYTHONUNBUFFERED": "1",
-    }
+    # The user's Jupyter config, runtime files and IPython profile stay out of the test; the
+    # anywidget lab extension is found under sys.prefix/share/jupyter.
+    env = jupyter_env(home, runtime, JUPYTERHUB_USER=LEARNER, NOSWORKBOOK_STORE=str(store))
     cmd = [
         sys.executable,
         "-m",
@@ -110,21 +99,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         "--LabApp.extension_manager=readonly",
     ]
     log = home / "jupyter-lab.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, killed as a whole
-        )
+    proc = start_logged(cmd, cwd=root, env=env, log=log)
     try:
         base = f"http://127.0.0.1:{port}/"
         _wait_until_up(base, token, proc, log)
         yield Lab(url=f"{base}lab/tree/{URN}.ipynb?token={token}", store=store)
     finally:
-        _stop(proc, runtime)
+        stop_server(proc, runtime, term_timeout=STOP_SECONDS)
 
 
 def rating(page: Page, short_id: str, label: str) -> Locator:
