@@ -18,6 +18,10 @@ from typing import Any
 
 import pytest
 from classroom_server import Server, start
+from jupyter_server.services.kernels.connection.base import (
+    deserialize_msg_from_ws_v1,
+    serialize_msg_to_ws_v1,
+)
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -121,7 +125,10 @@ def test_landing_page_leads_to_the_index(pooled: Server):
     assert status == 200 and 'href="INSCS027.ipynb"' in index
 
 
-def _message(msg_type: str, content: dict, session: str) -> str:
+V1 = "v1.kernel.websocket.jupyter.org"  # the protocol Voila's page asks for
+
+
+def _message(msg_type: str, content: dict, session: str) -> dict:
     header = {
         "msg_id": uuid.uuid4().hex,
         "msg_type": msg_type,
@@ -130,23 +137,44 @@ def _message(msg_type: str, content: dict, session: str) -> str:
         "version": "5.3",
         "date": "",
     }
-    return json.dumps(
-        {
-            "header": header,
-            "parent_header": {},
-            "metadata": {},
-            "content": content,
-            "channel": "shell",
-            "buffers": [],
-        }
-    )
+    return {
+        "header": header,
+        "parent_header": {},
+        "metadata": {},
+        "content": content,
+        "channel": "shell",
+        "buffers": [],
+    }
 
 
-async def _talk_to_kernel(server: Server, kernel_id: str, cookie: str, code: str) -> list:
+def _pack(part: dict) -> bytes:
+    return json.dumps(part).encode()
+
+
+def _encode(message: dict, protocol: str) -> str | bytes:
+    if protocol == V1:
+        return serialize_msg_to_ws_v1(message, message["channel"], pack=_pack)
+    return json.dumps(message)
+
+
+def _decode(raw: str | bytes, protocol: str) -> dict:
+    if protocol == V1:
+        _, parts = deserialize_msg_from_ws_v1(raw)
+        return {"msg_type": json.loads(parts[0])["msg_type"], "parent_header": json.loads(parts[1])}
+    return json.loads(raw)
+
+
+async def _talk_to_kernel(
+    server: Server, kernel_id: str, cookie: str, code: str, protocol: str
+) -> list:
     """Send execute_request then comm_info_request; everything that comes back in 5 s."""
     session = uuid.uuid4().hex
     url = f"ws://{server.host}:{server.port}/api/kernels/{kernel_id}/channels?session_id={session}"
-    socket = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookie}))
+    socket = await websocket_connect(
+        HTTPRequest(url, headers={"Cookie": cookie}), subprotocols=[protocol] if protocol else None
+    )
+    assert (socket.selected_subprotocol or "") == protocol
+    binary = protocol == V1
     execute = {
         "code": code,
         "silent": False,
@@ -155,8 +183,12 @@ async def _talk_to_kernel(server: Server, kernel_id: str, cookie: str, code: str
         "allow_stdin": False,
         "stop_on_error": True,
     }
-    await socket.write_message(_message("execute_request", execute, session))
-    await socket.write_message(_message("comm_info_request", {}, session))
+    await socket.write_message(
+        _encode(_message("execute_request", execute, session), protocol), binary=binary
+    )
+    await socket.write_message(
+        _encode(_message("comm_info_request", {}, session), protocol), binary=binary
+    )
     received = []
     deadline = time.monotonic() + 5
     while (left := deadline - time.monotonic()) > 0:
@@ -166,7 +198,7 @@ async def _talk_to_kernel(server: Server, kernel_id: str, cookie: str, code: str
             break
         if raw is None:
             break
-        received.append(json.loads(raw))
+        received.append(_decode(raw, protocol))
     socket.close()
     return received
 
@@ -191,7 +223,8 @@ def _run_apart(coroutine: Any) -> Any:
     return outcome["value"]
 
 
-def test_a_websocket_client_cannot_execute_code(pooled: Server, tmp_path: Path):
+@pytest.mark.parametrize("protocol", ["", V1], ids=["json", "v1"])
+def test_a_websocket_client_cannot_execute_code(pooled: Server, tmp_path: Path, protocol: str):
     conn = http.client.HTTPConnection(pooled.host, pooled.port, timeout=90)
     conn.request("GET", "/voila/render/INSCS027.ipynb")
     reply = conn.getresponse()
@@ -202,7 +235,7 @@ def test_a_websocket_client_cannot_execute_code(pooled: Server, tmp_path: Path):
 
     marker = tmp_path / "executed"
     code = f"open({str(marker)!r}, 'w').write('ran')\nprint('ran')"
-    received = _run_apart(_talk_to_kernel(pooled, kernel_id, "; ".join(cookies), code))
+    received = _run_apart(_talk_to_kernel(pooled, kernel_id, "; ".join(cookies), code, protocol))
     kinds = {(m["msg_type"], m["parent_header"].get("msg_type")) for m in received}
 
     assert ("comm_info_reply", "comm_info_request") in kinds  # the channel works
