@@ -36,6 +36,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -317,16 +318,6 @@ def variants(urn: str, last_ku: str, radios: int) -> list[Variant]:
 # --- Voila and its kernels ------------------------------------------------------------------
 
 
-def kernels_of(runtime: Path) -> list[int]:
-    """Kernels of one server: their command line names its private runtime dir."""
-    pids = []
-    for entry in Path("/proc").glob("[0-9]*"):
-        with contextlib.suppress(OSError):
-            if str(runtime).encode() in (entry / "cmdline").read_bytes():
-                pids.append(int(entry.name))
-    return pids
-
-
 def kill_all(pids: list[int]) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
@@ -335,26 +326,26 @@ def kill_all(pids: list[int]) -> None:
 
 @contextlib.contextmanager
 def voila_server(directory: Path, env: dict[str, str], log: Path) -> Iterator[tuple[str, Path]]:
-    """Standalone Voila serving `directory`; yields (base URL, runtime dir of its kernels)."""
+    """Standalone Voila serving `directory`; yields (base URL, the folder its kernels'
+    connection files lie under: a TMPDIR of its own, where Voila makes its voila_* folder)."""
     port = testing.free_port()
-    runtime = Path(env["JUPYTER_RUNTIME_DIR"])
+    scratch = Path(tempfile.mkdtemp(prefix="voila-bench-"))
     cmd = testing.voila_command(str(directory), port)
-    proc = testing.start_logged(cmd, cwd=directory, env=env, log=log)
+    proc = testing.start_logged(cmd, cwd=directory, env={**env, "TMPDIR": str(scratch)}, log=log)
     try:
         testing.wait_for_port(proc, port, log=log, timeout=SERVER_START_SECONDS, name="voila")
-        yield f"http://127.0.0.1:{port}", runtime
+        yield f"http://127.0.0.1:{port}", scratch
     finally:
-        kernels = kernels_of(runtime)
-        testing.stop_process_group(proc, term_timeout=SERVER_STOP_SECONDS)
-        kill_all(kernels + kernels_of(runtime))  # kernels live in sessions of their own
+        testing.stop_server(proc, scratch, term_timeout=SERVER_STOP_SECONDS)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
-def wait_kernels_gone(runtime: Path) -> bool:
+def wait_kernels_gone(scratch: Path) -> bool:
     """Wait for the closed page's kernel to shut down; kill it if it lingers. True if it went."""
     deadline = time.monotonic() + KERNEL_GONE_SECONDS
-    while kernels_of(runtime):
+    while kernels := testing.kernels_in(scratch):
         if time.monotonic() > deadline:
-            kill_all(kernels_of(runtime))
+            kill_all(list(kernels))
             return False
         time.sleep(0.1)
     return True
@@ -395,7 +386,7 @@ def measure_tti(
     results: dict[str, list[dict[str, float]]] = {v.key: [] for v in vs}
     lingering = 0
     with (
-        voila_server(served, env, logs / "voila.log") as (url, runtime),
+        voila_server(served, env, logs / "voila.log") as (url, scratch),
         sync_playwright() as pw,
     ):
         browser = testing.launch_chromium(pw, timeout_ms=LOAD_TIMEOUT_MS)
@@ -405,7 +396,7 @@ def measure_tti(
                 marks = load_once(browser, url, variant)
                 if not warm_up:
                     results[variant.key].append(marks)
-                lingering += not wait_kernels_gone(runtime)
+                lingering += not wait_kernels_gone(scratch)
         finally:
             browser.close()
     return {"loads": results, "killed_kernels": lingering}
