@@ -14,7 +14,9 @@ What is measured:
    drawing it: GET /voila/render/<unit>.ipynb (Voila starts or takes a kernel, runs the notebook
    and returns the page), finds the kernel id in the page's config, GET /api/kernels/<id> (as
    Voila's widget manager does first), opens the kernel websocket /api/kernels/<id>/channels
-   with the page's cookies, and asks for the widget state as the ipywidgets 8 front end does:
+   with the page's cookies and the v1 kernel websocket protocol (binary frames, which the
+   server relays without parsing them; Voila's page asks for it too), and asks for the widget
+   state as the ipywidgets 8 front end does:
    a comm_open to target "jupyter.widget.control" (metadata version 1.0.0), then a comm_msg
    {"method": "request_states"}. Ready = the comm_msg "update_states" reply with every
    model's state has arrived. `--learners` (30) learners start at once, as asyncio tasks in this
@@ -120,6 +122,7 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = home / f"voila-{mode}.log"
         self.pool = args.learners if mode == "preheated" else 0  # per pooled notebook
+        self.refill_delay = kernel_settings(args)["refill_delay"]
         if args.launcher == "serve":
             # nosworkbook serve keeps --pool kernels for the index and for each of --units
             self.standby = self.pool * 2
@@ -239,8 +242,9 @@ async def wait_pool_warm(http: Any, server: Server, claimed: set[str]) -> dict[s
     """Wait until the pools hold `server.standby` kernels that ran their notebook and are idle.
 
     A pool that stays short (a kernel that died while starting is not replaced until another
-    kernel ends) is accepted once it has not changed for POOL_SETTLE_S and its kernels are
-    idle. Never raises: after POOL_WARM_TIMEOUT_S it gives up and says what it saw."""
+    kernel ends) is accepted once it has not changed for POOL_SETTLE_S plus the server's
+    refill delay (replacements not yet started are not a short pool) and its kernels are idle.
+    Never raises: after POOL_WARM_TIMEOUT_S it gives up and says what it saw."""
     start = time.monotonic()
     last: set[str] = set()
     changed = start
@@ -249,7 +253,7 @@ async def wait_pool_warm(http: Any, server: Server, claimed: set[str]) -> dict[s
         standby = {k for k in server.kernels() if k not in claimed}
         if standby != last:
             last, changed = standby, time.monotonic()
-        settled = time.monotonic() - changed > POOL_SETTLE_S
+        settled = time.monotonic() - changed > POOL_SETTLE_S + server.refill_delay
         if standby and (len(standby) >= server.standby or settled):
             models = await asyncio.gather(*(kernel_model(http, server.base, k) for k in standby))
             now = datetime.now(UTC)
@@ -297,24 +301,43 @@ def log_events(server: Server) -> dict[str, int]:
 # --- a simulated learner --------------------------------------------------------------------
 
 
-def message(msg_type: str, content: dict, session: str, metadata: dict | None = None) -> str:
-    return json.dumps(
-        {
-            "header": {
-                "msg_id": uuid.uuid4().hex,
-                "msg_type": msg_type,
-                "username": "learner",
-                "session": session,
-                "date": datetime.now(UTC).isoformat(),
-                "version": "5.3",
-            },
-            "parent_header": {},
-            "metadata": metadata or {},
-            "content": content,
-            "channel": "shell",
-            "buffers": [],
-        }
-    )
+REQUEST_STATES = "request_states"
+WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"  # what Voila's page asks for, and gets
+
+
+def message(msg_type: str, content: dict, session: str, metadata: dict | None = None) -> bytes:
+    """A shell message in the v1 kernel websocket protocol, as Voila's page sends it."""
+    from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
+
+    msg = {
+        "header": {
+            "msg_id": uuid.uuid4().hex,
+            "msg_type": msg_type,
+            "username": "learner",
+            "session": session,
+            "date": datetime.now(UTC).isoformat(),
+            "version": "5.3",
+        },
+        "parent_header": {},
+        "metadata": metadata or {},
+        "content": content,
+    }
+    return serialize_msg_to_ws_v1(msg, "shell", pack=lambda part: json.dumps(part).encode())
+
+
+def received(raw: bytes | str) -> dict[str, Any]:
+    """A v1 websocket frame as the page reads it: header and content, parsed."""
+    from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
+
+    if isinstance(raw, str):
+        raise RuntimeError("the server sent a text frame: not the v1 protocol")
+    channel, parts = deserialize_msg_from_ws_v1(raw)
+    header = json.loads(parts[0])
+    return {
+        "channel": channel,
+        "msg_type": header.get("msg_type"),
+        "content": json.loads(parts[3]),
+    }
 
 
 class Learner:
@@ -355,8 +378,11 @@ class Learner:
         self.session = session = uuid.uuid4().hex
         url = base.replace("http", "ws", 1) + f"/api/kernels/{self.kernel_id}/channels"
         self.ws = await websocket_connect(
-            HTTPRequest(f"{url}?session_id={session}", headers=headers, connect_timeout=60)
+            HTTPRequest(f"{url}?session_id={session}", headers=headers, connect_timeout=60),
+            subprotocols=[WS_PROTOCOL],
         )
+        if self.ws.selected_subprotocol != WS_PROTOCOL:
+            raise RuntimeError(f"the server did not accept {WS_PROTOCOL}")
         self.marks["socket"] = time.perf_counter() - start
         comm_id = uuid.uuid4().hex
         await self.ws.write_message(
@@ -365,18 +391,20 @@ class Learner:
                 {"comm_id": comm_id, "target_name": "jupyter.widget.control", "data": {}},
                 session,
                 {"version": CONTROL_PROTOCOL},
-            )
+            ),
+            binary=True,
         )
         await self.ws.write_message(
-            message("comm_msg", {"comm_id": comm_id, "data": {"method": "request_states"}}, session)
+            message(
+                "comm_msg", {"comm_id": comm_id, "data": {"method": "request_states"}}, session
+            ),
+            binary=True,
         )
         while True:
             raw = await self.ws.read_message()
             if raw is None:
                 raise RuntimeError("the kernel websocket closed")
-            if isinstance(raw, bytes):  # a message with buffers: not the one awaited
-                continue
-            msg = json.loads(raw)
+            msg = received(raw)
             content = msg.get("content", {})
             if (
                 msg.get("msg_type") == "comm_msg"
@@ -396,15 +424,13 @@ class Learner:
         )
         custom = {"method": "custom", "content": {"type": "sign-in", "learner": learner}}
         await self.ws.write_message(
-            message("comm_msg", {"comm_id": model, "data": custom}, self.session)
+            message("comm_msg", {"comm_id": model, "data": custom}, self.session), binary=True
         )
         while True:
             raw = await self.ws.read_message()
             if raw is None:
                 raise RuntimeError("the kernel websocket closed")
-            if isinstance(raw, bytes):
-                continue
-            msg = json.loads(raw)
+            msg = received(raw)
             content = msg.get("content", {})
             if msg.get("msg_type") != "comm_msg" or content.get("comm_id") != model:
                 continue
@@ -586,6 +612,24 @@ def serve_has_pools() -> bool:
     return hasattr(serve, "voila_command") and hasattr(serve, "cull_interval")
 
 
+def kernel_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """How the preheated server refills its pool and how kernels reach the server."""
+    if args.launcher == "serve":
+        from nosworkbook.classroom import ClassroomKernelManager
+
+        traits = ClassroomKernelManager.class_traits()
+        delay = traits["refill_delay"].default_value if "refill_delay" in traits else 1.0
+        ipc = "_default_kernel_manager_class" in vars(ClassroomKernelManager)
+        return {"refill_delay": delay, "transport": "ipc" if ipc else "tcp"}
+    return {"refill_delay": 1.0, "transport": "tcp"}  # Voila's fill_delay; TCP ports
+
+
+def refill_words(st: dict[str, Any]) -> str:
+    delay = st.get("refill_delay", 1.0)
+    who = "nosworkbook's `refill_delay`" if delay != 1.0 else "Voila's `fill_delay`"
+    return f"{delay:.0f} s after each kernel is taken ({who})"
+
+
 def voila_commands(args: argparse.Namespace, servers: dict[str, Server]) -> dict[str, list[str]]:
     """The Voila command lines `nosworkbook serve` runs, for the report."""
     if args.launcher != "serve":
@@ -645,6 +689,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "cull_after": args.cull_after,
             "cull_interval": args.cull_interval,
             "launcher": args.launcher,
+            **kernel_settings(args),
             "standby": servers["preheated"].standby,
             "commands": {m: s.shown() for m, s in servers.items()},
             "voila_commands": documented,
@@ -841,10 +886,20 @@ def report(raw: dict[str, Any]) -> str:
     lines += [
         "",
         f"The slowest sign-in of each round, s: {'; '.join(slowest)}. Signing in is a few SQLite "
-        "reads per learner. On the preheated server it overlaps the pool's refill: each "
-        "kernel taken is replaced 1 s later (Voila's `fill_delay`), so 30 new kernels start "
-        "together about a second after the burst and keep both cores busy for half a minute "
-        "or more (section 4), and any learner still waiting then waits longer.",
+        f"reads per learner. The preheated server replaces the kernels taken "
+        f"{refill_words(st)}; "
+        + (
+            "every preheated burst and its sign-ins were over before then, so the "
+            f"{st['learners']} replacements starting together (section 4) took no cores from "
+            "these learners."
+            if all(
+                rd["cpu"]["wall"] + rd.get("sign_in_wall", 0) < st.get("refill_delay", 1.0)
+                for rd in rounds["preheated"]
+            )
+            else f"the {st['learners']} replacements start together and keep both cores busy "
+            "for half a minute or more (section 4), so any learner still waiting or signing "
+            "in then waits longer."
+        ),
         "",
         "## 3. Memory per learner kernel",
         "",
@@ -920,8 +975,8 @@ def report(raw: dict[str, Any]) -> str:
         )
         + "Kernels with an open connection are never culled "
         "(`cull_connected` is False), so a learner reading a page for a long time keeps "
-        "their kernel. The preheated server refills its pool as kernels are taken "
-        f"(`fill_delay` 1 s): the first {standby} kernels were warm "
+        "their kernel. The preheated server refills its pool "
+        f"{refill_words(st)}: the first {standby} kernels were warm "
         f"{raw['initial_fill']:.0f} s after the server started"
         + (
             f"; after a burst the pool was warm again {min(refills):.0f} to "
@@ -944,7 +999,8 @@ def trouble(raw: dict[str, Any]) -> list[str]:
         "",
         "Counted in each server's log over the whole run. Pools: ready kernels missing at the",
         "first fill, before each preheated burst and after it (a pool is accepted short once it",
-        f"has not changed for {POOL_SETTLE_S:g} s; the script waits at most "
+        f"has not changed for {POOL_SETTLE_S + raw['settings'].get('refill_delay', 0):g} s; "
+        f"the script waits at most "
         f"{POOL_WARM_TIMEOUT_S:g} s for it).",
         "",
         "| Server | " + " | ".join(names) + " |",
@@ -989,6 +1045,16 @@ def trouble(raw: dict[str, Any]) -> list[str]:
             "until its next pass. Harmless, but logged as an error with a traceback.",
         ]
     ports = sum(c.get("port already in use", 0) for c in events.values())
+    if raw["settings"].get("transport") == "ipc":
+        lines += [
+            "",
+            "Kernels talk to the server over Unix sockets (`nosworkbook.classroom."
+            "IPCKernelManager`), so no TCP port is picked, let go and then bound by the "
+            'kernel: the race behind "Address already in use" (jupyter/jupyter_client#276) '
+            "cannot happen. (An earlier run of this benchmark on TCP ports, 2026-11-23, counted "
+            "6 such failures on the preheated server, and one learner got a page with no "
+            "kernel.)",
+        ]
     if ports:
         lines += [
             "",
@@ -1004,7 +1070,7 @@ def trouble(raw: dict[str, Any]) -> list[str]:
             'kernel_info", and no widget ever appears). Kernels started with '
             "`--KernelManager.transport=ipc` use Unix sockets in Voila's private connection "
             "folder instead of ports, which removes the race (checked by hand to work with "
-            "Voila 0.5.13 and preheated pools; not what this run used).",
+            "Voila 0.5.13 and preheated pools).",
         ]
     lines.append("")
     return lines
@@ -1031,38 +1097,32 @@ def explain_time(
         )
     pre = rounds["preheated"]
     if pre and ready["preheated"]:
+        st = raw["settings"]
         server = statistics.median(rd["cpu"]["server"] for rd in pre)
+        wall = statistics.median(rd["cpu"]["wall"] for rd in pre)
         parts.append(
             f"Preheated, the notebook has already run: the page is rendered from the kernel's "
-            f"cached outputs and the Voila server spends {server:.1f} s of CPU on the burst "
-            "(sending the pages, opening the websockets, relaying the state), which the "
-            "learners share. The pool's refill starts 1 s after each kernel is taken "
-            "(Voila's `fill_delay`) and competes for the same cores with any learner not yet "
-            "ready by then."
+            f"cached outputs and the Voila server spends {server:.1f} s of CPU on a burst "
+            f"that lasts {wall:.1f} s (sending the pages, accepting the websockets and "
+            "connecting each to its kernel, relaying the state). That is one Python thread "
+            "serving every learner in turn, so the last learner's wait is close to the "
+            "server's CPU time for the whole burst, and it grows with the class and with "
+            "whatever else takes the cores. The replacements for the kernels taken start "
+            f"{refill_words(st)}"
         )
-        slow = [rd for rd in pre if rd["cpu"]["wall"] > 1.0]
-        fast = [rd for rd in pre if rd["cpu"]["wall"] <= 1.0]
-        if slow:
+        late = [rd for rd in pre if rd["cpu"]["wall"] > st.get("refill_delay", 1.0)]
+        if late:
             said = "; ".join(
                 f"round {rd['round']}: {rd['cpu']['wall']:.1f} s, {rd['cpu']['kernels']:.1f} s "
                 "of kernel CPU"
-                for rd in slow
+                for rd in late
             )
-            parts.append(
-                f"Where a preheated burst outlasted that second ({said}"
-                + (
-                    f", against {statistics.median(rd['cpu']['kernels'] for rd in fast):.1f} s "
-                    "in the rounds that finished within it"
-                    if fast
-                    else ""
-                )
-                + "), the refill's new kernels started while learners were still waiting and "
-                "took the cores from them: one slow second becomes many (here the slow second "
-                "was most likely other jobs on the shared machine). A "
-                "`--VoilaKernelManager.fill_delay` longer than a class's arrival (say 30 s; "
-                "nosworkbook serve leaves Voila's 1 s) would keep the refill "
-                "out of the way (not tried here)."
+            parts[-1] += (
+                f", and where a burst outlasted that ({said}) the new kernels started while "
+                "learners were still waiting and took the cores from them."
             )
+        else:
+            parts[-1] += ": after every preheated burst of this run had ended."
     return " ".join(parts)
 
 
