@@ -107,7 +107,7 @@ def test_environment_carries_template_and_token_not_the_callers_token():
 def test_template_is_shipped_and_based_on_lab():
     template = jupyter_data_dir() / "voila" / "templates" / "nosworkbook"
     assert json.loads((template / "conf.json").read_text()) == {"base_template": "lab"}
-    for name in ("tree.html", "tree-lab.html", "landing.html", "503.html"):
+    for name in ("tree.html", "tree-lab.html", "landing.html", "503.html", "index.html.j2"):
         assert (template / name).is_file()
     busy = (template / "503.html").read_text()
     assert (

@@ -47,3 +47,25 @@ def test_preheated_workbook_signs_in_and_saves(page: Page, tmp_path) -> None:
             time.sleep(0.3)
     finally:
         server.stop()
+
+
+def test_leaving_a_page_opened_from_a_link_ends_its_kernel(page: Page, tmp_path) -> None:
+    """A learner who opens a unit straight from a link (never the landing page) and then leaves
+    it: the page's shut-down request must carry the _xsrf cookie, so the kernel ends at once
+    rather than holding a place under --max-kernels until it is culled."""
+    server = start(tmp_path, "--pool", "0")
+    try:
+        page.goto(server.url + "/voila/render/INSCS001.ipynb", timeout=TIMEOUT)
+        expect(page.get_by_role("textbox", name="Learner", exact=True)).to_be_visible(
+            timeout=TIMEOUT
+        )
+        assert len(server.kernels()) == 1
+        page.goto("about:blank")
+        deadline = time.monotonic() + 15
+        while server.kernels():
+            assert time.monotonic() < deadline, "the page's kernel outlived the page"
+            time.sleep(0.3)
+        assert "Kernel shutdown" in server.output()
+        assert "'_xsrf' argument missing" not in server.output()
+    finally:
+        server.stop()
