@@ -360,6 +360,9 @@ def load_once(browser: Any, url: str, variant: Variant) -> dict[str, float]:
     try:
         context.set_default_timeout(LOAD_TIMEOUT_MS)
         context.add_init_script(variant.script)
+        # Voila's folder page sets the _xsrf cookie that the page's kernel shut-down needs (as
+        # nosworkbook serve's landing page does); fetched outside the page, so no asset is cached.
+        context.request.get(f"{url}/")
         page = context.new_page()
         page.goto(f"{url}/voila/render/{variant.notebook}", wait_until="commit")
         page.wait_for_function("() => window.__nwbench && 'ready' in window.__nwbench")
@@ -372,6 +375,9 @@ def load_once(browser: Any, url: str, variant: Variant) -> dict[str, float]:
                       dom_content_loaded: nav.domContentLoadedEventEnd};
             }"""
         )
+        # Leave the page as a learner does: Voila's page asks the server to shut its kernel
+        # down as it unloads (closing the context alone skips that, and the kernel lingers).
+        page.goto("about:blank")
     finally:
         context.close()
     return {k: float(v) for k, v in marks.items()}
