@@ -1123,6 +1123,19 @@ def explain_time(
             )
         else:
             parts[-1] += ": after every preheated burst of this run had ended."
+        slowest = max(pre, key=lambda rd: rd["cpu"]["wall"])
+        others = [rd for rd in pre if rd is not slowest]
+        if others and slowest["cpu"]["wall"] > 1.3 * max(rd["cpu"]["wall"] for rd in others):
+            cpu = [rd["cpu"]["server"] for rd in others]
+            parts.append(
+                f"The slowest preheated burst (round {slowest['round']}, "
+                f"{slowest['cpu']['wall']:.1f} s) cost the server "
+                f"{slowest['cpu']['server']:.1f} s of CPU, against {min(cpu):.1f} to "
+                f"{max(cpu):.1f} s for the same work in the other rounds: the same steps took "
+                "more CPU time, which points at the shared machine (other guests on the same "
+                "host, which this script cannot see) rather than at anything the server did "
+                "differently."
+            )
     return " ".join(parts)
 
 
