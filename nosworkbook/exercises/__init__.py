@@ -32,6 +32,7 @@ __all__ = [
     "get",
     "register",
     "scenario_specs",
+    "unit_specs",
 ]
 
 _NOT_KINDS = {"base", "answers"}
@@ -45,25 +46,35 @@ def _discover_kinds() -> None:
             importlib.import_module(f"{__name__}.{module.name}")
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
+
+
+def _scenario_files() -> dict[str, Any]:
+    folder = files(__name__).joinpath("scenarios")
+    entries = sorted(folder.iterdir(), key=lambda e: e.name)
+    return {e.name.removesuffix(".yaml"): e for e in entries if e.name.endswith(".yaml")}
+
+
 @cache
+def unit_specs(urn: str) -> tuple[dict[str, Any], ...]:
+    """The exercise specs in one unit's scenario file, as written. Only that file is read: a
+    workbook's kernel builds one unit, and every page load waits for it."""
+    entry = files(__name__).joinpath("scenarios", f"{urn}.yaml")
+    if not entry.is_file():
+        return ()
+    specs = yaml.load(entry.read_text(encoding="utf-8"), Loader=_LOADER) or []
+    for spec in specs:
+        missing = [key for key in _REQUIRED if key not in spec]
+        if missing:
+            raise NosworkbookError(f"{entry.name}: exercise {spec.get('id')!r} has no {missing}")
+        if not spec["id"].startswith(urn + "."):
+            raise NosworkbookError(f"{entry.name}: exercise id {spec['id']!r} is not {urn}.*")
+    return tuple(specs)
+
+
 def scenario_specs() -> dict[str, tuple[dict[str, Any], ...]]:
     """URN -> the exercise specs in its scenario file, as written."""
-    found: dict[str, tuple[dict[str, Any], ...]] = {}
-    for entry in sorted(files(__name__).joinpath("scenarios").iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        urn = entry.name.removesuffix(".yaml")
-        specs = yaml.safe_load(entry.read_text(encoding="utf-8")) or []
-        for spec in specs:
-            missing = [key for key in _REQUIRED if key not in spec]
-            if missing:
-                raise NosworkbookError(
-                    f"{entry.name}: exercise {spec.get('id')!r} has no {missing}"
-                )
-            if not spec["id"].startswith(urn + "."):
-                raise NosworkbookError(f"{entry.name}: exercise id {spec['id']!r} is not {urn}.*")
-        found[urn] = tuple(specs)
-    return found
+    return {urn: unit_specs(urn) for urn in _scenario_files()}
 
 
 def _build(spec: dict[str, Any], setting: Setting) -> Exercise:
@@ -80,7 +91,7 @@ def _build(spec: dict[str, Any], setting: Setting) -> Exercise:
 def for_unit(urn: str, setting: Setting | None = None) -> list[Exercise]:
     """The unit's exercises, in the order its scenario file gives them."""
     setting = setting or Setting()
-    return [_build(spec, setting) for spec in scenario_specs().get(urn, ())]
+    return [_build(spec, setting) for spec in unit_specs(urn)]
 
 
 def get(exercise_id: str, setting: Setting | None = None) -> Exercise:
