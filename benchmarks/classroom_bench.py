@@ -301,7 +301,6 @@ def log_events(server: Server) -> dict[str, int]:
 # --- a simulated learner --------------------------------------------------------------------
 
 
-REQUEST_STATES = "request_states"
 WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"  # what Voila's page asks for, and gets
 
 
@@ -400,21 +399,22 @@ class Learner:
             ),
             binary=True,
         )
+        while (data := await self.comm_data(comm_id)).get("method") != "update_states":
+            pass
+        self.states = data["states"]
+        self.models = len(self.states)
+        self.marks["ready"] = time.perf_counter() - start
+
+    async def comm_data(self, comm_id: str) -> dict[str, Any]:
+        """The data of the next comm_msg on `comm_id`, skipping every other message."""
         while True:
             raw = await self.ws.read_message()
             if raw is None:
                 raise RuntimeError("the kernel websocket closed")
             msg = received(raw)
             content = msg.get("content", {})
-            if (
-                msg.get("msg_type") == "comm_msg"
-                and content.get("comm_id") == comm_id
-                and content.get("data", {}).get("method") == "update_states"
-            ):
-                self.states = content["data"]["states"]
-                self.models = len(self.states)
-                break
-        self.marks["ready"] = time.perf_counter() - start
+            if msg.get("msg_type") == "comm_msg" and content.get("comm_id") == comm_id:
+                return content.get("data", {})
 
     async def sign_in(self, learner: str, start: float) -> None:
         """Sign in as the form does (a custom message to the SignIn model); wait for the
@@ -427,14 +427,7 @@ class Learner:
             message("comm_msg", {"comm_id": model, "data": custom}, self.session), binary=True
         )
         while True:
-            raw = await self.ws.read_message()
-            if raw is None:
-                raise RuntimeError("the kernel websocket closed")
-            msg = received(raw)
-            content = msg.get("content", {})
-            if msg.get("msg_type") != "comm_msg" or content.get("comm_id") != model:
-                continue
-            state = content.get("data", {}).get("state", {})
+            state = (await self.comm_data(model)).get("state", {})
             if state.get("signed_in") == learner:
                 break
             if state.get("is_error"):
