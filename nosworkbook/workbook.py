@@ -22,6 +22,7 @@ from nosworkbook.access import Throttle
 from nosworkbook.catalog import Catalog, Unit, load
 from nosworkbook.exercises import Setting, for_unit
 from nosworkbook.exercises.base import SECTOR_NAMES
+from nosworkbook.store import peek
 from nosworkbook.widgets.checklist import Checklist
 from nosworkbook.widgets.exercise import ExerciseWidget, markdown_html
 from nosworkbook.widgets.progress import ProgressSummary
@@ -218,7 +219,18 @@ class _Session:
         return self.sign_in.ask_code
 
     def _check_classroom(self) -> bool:
-        """Ask the store whether the cohort has access codes; False if it cannot be asked."""
+        """Ask the store whether the cohort has access codes; False if it cannot be asked.
+
+        An SQLite store file is asked directly (`peek`), so the page does not wait for the
+        store's database layer to load before anyone signs in."""
+        known = (
+            None
+            if self._store is not None
+            else peek.has_access_codes(self._store_location, self.cohort)
+        )
+        if known is not None:
+            self.sign_in.ask_code = known
+            return known
         try:
             self.sign_in.ask_code = self.store.has_access_codes(self.cohort)
         except Exception:  # reported when the learner signs in

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from click.testing import CliRunner
 from nosworkbook import access, workbook
 from nosworkbook.access import Throttle
 from nosworkbook.cli import main
-from nosworkbook.store import StoreError, open_store, schema
+from nosworkbook.store import StoreError, open_store, peek, schema
 from nosworkbook.workbook import NO_MATCH, Index, Workbook
 
 C = "default"
@@ -471,3 +474,59 @@ def test_a_build_never_opens_the_store(tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "never.sqlite"
     Workbook("INSCS027", store=str(target))
     assert not target.exists()
+
+
+# -- asking a store file for classroom mode without SQLAlchemy -----------------------------
+
+
+def test_peek_agrees_with_the_store(db: Path) -> None:
+    assert peek.has_access_codes(db, C) is False and not db.exists()  # nothing created
+    issue(db, cohort="another-cohort")
+    assert peek.has_access_codes(db, C) is False
+    assert peek.has_access_codes(str(db), "another-cohort") is True
+    issue(db)
+    with open_store(db) as store:
+        assert peek.has_access_codes(db, C) is store.has_access_codes(C) is True
+        store.remove_access_code(C, "a.khan")
+        store.remove_access_code(C, "b.jones")
+        assert peek.has_access_codes(db, C) is store.has_access_codes(C) is False
+
+
+def test_peek_follows_the_environment(db: Path, monkeypatch) -> None:
+    issue(db)
+    monkeypatch.setenv("NOSWORKBOOK_STORE", str(db))
+    assert peek.has_access_codes(None, C) is True
+    monkeypatch.setenv("NOSWORKBOOK_STORE", f"sqlite:///{db}")
+    assert peek.has_access_codes(None, C) is None  # a URL: the store answers
+
+
+def test_peek_leaves_anything_it_cannot_read_to_the_store(tmp_path: Path) -> None:
+    foreign = tmp_path / "notes.sqlite"
+    foreign.write_bytes(b"not a database, and it must stay as it is")
+    assert peek.has_access_codes(foreign, C) is None
+    assert foreign.read_bytes() == b"not a database, and it must stay as it is"
+    empty_db = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty_db).close()
+    assert peek.has_access_codes(empty_db, C) is None  # no access_codes table yet
+    assert peek.has_access_codes(tmp_path, C) is None  # a directory
+    assert peek.has_access_codes("postgresql://u@localhost/db", C) is None
+    wb = make(foreign)  # the workbook still opens, and says what is wrong at sign-in
+    assert not wb.classroom
+    wb.sign_in.submit("a.khan")
+    assert wb.sign_in.is_error and "is not an SQLite database" in wb.sign_in.message
+
+
+def test_a_workbook_page_opens_without_loading_the_database_layer(db: Path) -> None:
+    """Every page load waits for the workbook's imports: SQLAlchemy (about 0.2 s) waits
+    until someone signs in. The access-code box is still shown in classroom mode."""
+    issue(db)
+    code = (
+        "import sys; from nosworkbook.workbook import Workbook;"
+        f"wb = Workbook('INSCS008', store={str(db)!r});"
+        "print(wb.classroom, 'sqlalchemy' in sys.modules)"
+    )
+    env = {**os.environ, "VOILA_KERNEL_ID": "a-kernel"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout.split()
+    assert out == ["True", "False"]

@@ -6,23 +6,43 @@ through an SQLAlchemy URL for larger deployments. Every save is committed before
     store = open_store()  # $NOSWORKBOOK_STORE, else progress.sqlite in the user data dir
     store.save("default", "a.khan", "INSCS027.PC10", rating="Competent")
     store.load("default", "a.khan", urn="INSCS027")
+
+The names below are imported on first use: SQLAlchemy takes about 0.2 s to import, and a
+workbook page should not wait for it before anyone signs in (see `peek`).
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from nosworkbook.store.errors import StoreError
-from nosworkbook.store.location import ENV_VAR, default_location, resolve_location
-from nosworkbook.store.progress import (
-    UNCHANGED,
-    Attempt,
-    Change,
-    Record,
-    Store,
-    open_store,
-)
+from nosworkbook.store.peek import ENV_VAR
+
+if TYPE_CHECKING:
+    from nosworkbook.store.location import default_location, resolve_location
+    from nosworkbook.store.progress import (
+        UNCHANGED,
+        Attempt,
+        Change,
+        Record,
+        Store,
+        open_store,
+    )
 
 DEFAULT_COHORT = "default"
 """The cohort slug to use when learners are not grouped into cohorts."""
+
+_LAZY = {
+    "default_location": "location",
+    "resolve_location": "location",
+    "UNCHANGED": "progress",
+    "Attempt": "progress",
+    "Change": "progress",
+    "Record": "progress",
+    "Store": "progress",
+    "open_store": "progress",
+}
 
 __all__ = [
     "DEFAULT_COHORT",
@@ -37,3 +57,13 @@ __all__ = [
     "open_store",
     "resolve_location",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -11,14 +11,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from nosworkbook.store.errors import StoreError
+from nosworkbook.store.peek import configured_location
 
-ENV_VAR = "NOSWORKBOOK_STORE"
-DEFAULT_FILENAME = "progress.sqlite"
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database file
 
 Location = str | os.PathLike[str] | URL
@@ -32,8 +30,7 @@ def default_location() -> URL:
 def resolve_location(location: Location | None = None) -> URL:
     """A path, URL string or URL, as an SQLAlchemy URL; None means the default location."""
     if location is None:
-        from_env = os.environ.get(ENV_VAR, "").strip()
-        location = from_env or Path(platformdirs.user_data_dir("nosworkbook")) / DEFAULT_FILENAME
+        location = configured_location()
     if isinstance(location, URL):
         return location
     if isinstance(location, str) and "://" in location:
