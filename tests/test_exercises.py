@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
-from nosworkbook.exercises import all_exercises, for_unit, scenario_specs
+from nosworkbook.exercises import (
+    KIND_MODULES,
+    _discover_kinds,
+    all_exercises,
+    for_unit,
+    scenario_specs,
+)
 from nosworkbook.exercises import answers as answer_book
-from nosworkbook.exercises.base import SECTORS, Setting
+from nosworkbook.exercises.base import KINDS, SECTORS, Setting
 from nosworkbook.widgets.exercise import field_names
 
 EXERCISES = all_exercises()
@@ -69,3 +77,23 @@ def test_every_sector_reads_well_and_serialises(exercise):
     assert len(texts) >= 3, "scenarios have sector variants"
     nameless = type(exercise)(spec=exercise.spec, setting=Setting())
     assert "your organisation" in nameless.scenario().lower() or "{" not in nameless.scenario()
+
+
+def test_every_kind_is_listed_with_the_module_it_lives_in():
+    _discover_kinds()
+    where = {name: cls.__module__.rsplit(".", 1)[1] for name, cls in KINDS.items()}
+    assert where == KIND_MODULES
+
+
+def test_a_unit_imports_only_the_kinds_it_uses():
+    """A workbook's page load waits for every import: one unit must not load every kind."""
+    code = (
+        "import sys; from nosworkbook.exercises import for_unit; for_unit('INSCS008');"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('nosworkbook.exercises.'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    kinds = {spec["kind"] for spec in scenario_specs()["INSCS008"]}
+    expected = {f"nosworkbook.exercises.{KIND_MODULES[k]}" for k in kinds}
+    assert set(loaded) - {"nosworkbook.exercises.base"} == expected

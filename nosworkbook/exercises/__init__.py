@@ -39,11 +39,34 @@ _NOT_KINDS = {"base", "answers"}
 _REQUIRED = ("id", "kind", "title", "criteria", "scenario")
 
 
+KIND_MODULES = {
+    "complaint-handling": "complaints",
+    "decision-scenario": "decision",
+    "feedback-analysis": "feedback",
+    "question-technique": "questions",
+    "risk-classification": "risk",
+    "service-chain": "chain",
+    "sla-deadline": "sla",
+    "smart-targets": "smart",
+    "sort-into-categories": "sorting",
+}
+"""Where each kind lives, so a workbook imports only the kinds its unit uses (a page load
+waits for every import). A kind missing here is still found, by importing them all."""
+
+
 @cache
 def _discover_kinds() -> None:
     for module in pkgutil.iter_modules(__path__):
         if module.name not in _NOT_KINDS and not module.name.startswith("_"):
             importlib.import_module(f"{__name__}.{module.name}")
+
+
+def _kind(name: str) -> type[Exercise] | None:
+    if name not in KINDS and name in KIND_MODULES:
+        importlib.import_module(f"{__name__}.{KIND_MODULES[name]}")
+    if name not in KINDS:
+        _discover_kinds()
+    return KINDS.get(name)
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
@@ -78,13 +101,11 @@ def scenario_specs() -> dict[str, tuple[dict[str, Any], ...]]:
 
 
 def _build(spec: dict[str, Any], setting: Setting) -> Exercise:
-    _discover_kinds()
-    try:
-        kind = KINDS[spec["kind"]]
-    except KeyError:
+    kind = _kind(spec["kind"])
+    if kind is None:
         raise NosworkbookError(
             f"exercise {spec['id']}: unknown kind {spec['kind']!r} (known: {', '.join(KINDS)})"
-        ) from None
+        )
     return kind(spec=spec, setting=setting)
 
 
