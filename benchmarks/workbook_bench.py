@@ -557,7 +557,7 @@ def measure_imports(env: dict[str, str], urn: str, repeats: int) -> dict[str, li
         "ipykernel + import nosworkbook.workbook": kernel + "import nosworkbook.workbook",
         f"ipykernel + build Workbook({urn!r})": kernel
         + f"from nosworkbook.workbook import Workbook\nWorkbook({urn!r}, auto_sign_in=False)",
-        "ipykernel + open the store (done at sign-in)": kernel
+        "ipykernel + open the store alone (a workbook waits for sign-in)": kernel
         + "from nosworkbook.store import open_store\nopen_store()",
     }
     results: dict[str, list[float]] = {key: [] for key in cases}
