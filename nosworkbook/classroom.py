@@ -23,7 +23,7 @@ when kernels are preheated, so everything here also applies to pooled kernels.
 - Kernels never see the server's token (`JUPYTER_TOKEN` is left out of their environment).
 
 Culling (`cull_idle_timeout`, `cull_interval`, `cull_connected`) is the parent class's; the
-command line sets it.
+command line sets it. A kernel still starting is left to start: it has nothing to be idle from.
 """
 
 from __future__ import annotations
@@ -165,6 +165,18 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         finally:
             if self._own_socket_folder and self._socket_folder:
                 shutil.rmtree(self._socket_folder, ignore_errors=True)
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """The parent's culling, minus a kernel still starting: it has no `last_activity`
+        yet, and the parent would log a traceback for it at every pass of a busy start."""
+        kernel = self._kernels.get(kernel_id)
+        if kernel is None:
+            return
+        starting = getattr(kernel, "last_activity", None) is None
+        if starting and getattr(kernel, "execution_state", None) != "dead":
+            self.log.debug("Not culling kernel %s: it is still starting", kernel_id)
+            return
+        await super().cull_kernel_if_idle(kernel_id)
 
     def _refill_pools(self) -> None:
         """A kernel ended, so there is room again: drop pool entries that were refused at the

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,39 @@ def test_refill_delay_is_configurable(tmp_path: Path, delay: float):
     pooled_class = voila_kernel_manager_factory(ClassroomKernelManager, True, 0)
     manager = pooled_class(parent=FakeVoila(root_dir=str(tmp_path)), refill_delay=delay)
     assert manager.fill_delay == delay
+
+
+class FakeKernel:
+    """What the culler reads of a kernel."""
+
+    def __init__(self, last_activity: datetime | None, state: str) -> None:
+        self.last_activity = last_activity
+        self.execution_state = state
+        self.kernel_name = "python3"
+        self.kernel_spec = type("Spec", (), {"metadata": {}})()
+
+
+@pytest.mark.parametrize(
+    ("last_activity", "state", "culled"),
+    [
+        (None, "starting", False),  # still starting: the parent class would raise TypeError
+        (timedelta(seconds=-5), "idle", False),  # active 5 s ago
+        (timedelta(seconds=-60), "idle", True),  # idle for a minute
+        (None, "dead", True),  # died while starting
+    ],
+)
+def test_the_culler_leaves_starting_kernels_alone(
+    tmp_path: Path, last_activity, state: str, culled: bool
+):
+    manager = ClassroomKernelManager(connection_dir=str(tmp_path), cull_idle_timeout=20)
+    when = None if last_activity is None else datetime.now(UTC) + last_activity
+    manager._kernels[KERNEL_ID] = FakeKernel(when, state)
+    shut: list[str] = []
+
+    async def shutdown_kernel(kernel_id: str, *args, **kwargs) -> None:
+        shut.append(kernel_id)
+
+    manager.shutdown_kernel = shutdown_kernel
+    with ThreadPoolExecutor(1) as pool:  # Playwright may already run a loop on this thread
+        pool.submit(asyncio.run, manager.cull_kernel_if_idle(KERNEL_ID)).result()
+    assert shut == ([KERNEL_ID] if culled else [])
