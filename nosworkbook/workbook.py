@@ -13,6 +13,7 @@ import html
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -46,6 +47,8 @@ def _locked_out(seconds: int) -> str:
 
 
 COHORT_SLUG = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+PRELOADED_FOR = "NOSWORKBOOK_PRELOADED_FOR"
+"""Set in a kernel that the classroom server keeps ready in a pool (`nosworkbook.classroom`)."""
 
 
 def in_voila() -> bool:
@@ -186,6 +189,8 @@ class _Session:
         self.catalog = catalog or load()
         self._store_location = store
         self._store: Any = None
+        self._store_lock = threading.Lock()
+        self._warming: threading.Thread | None = None
         self.learner = ""
         self.sign_in = SignIn()
         self.sign_in.on_submit(self.sign_in_as)
@@ -207,11 +212,12 @@ class _Session:
 
     @property
     def store(self) -> Any:
-        if self._store is None:
-            from nosworkbook.store import open_store
+        with self._store_lock:  # the warming thread may be opening it
+            if self._store is None:
+                from nosworkbook.store import open_store
 
-            self._store = open_store(self._store_location)
-        return self._store
+                self._store = open_store(self._store_location)
+            return self._store
 
     @property
     def classroom(self) -> bool:
@@ -221,21 +227,33 @@ class _Session:
     def _check_classroom(self) -> bool:
         """Ask the store whether the cohort has access codes; False if it cannot be asked.
 
-        An SQLite store file is asked directly (`peek`), so the page does not wait for the
-        store's database layer to load before anyone signs in."""
-        known = (
-            None
-            if self._store is not None
-            else peek.has_access_codes(self._store_location, self.cohort)
-        )
+        The store's database layer takes about 0.2 s to load. A kernel kept ready in a pool
+        loads it now, before any learner arrives. Otherwise an SQLite store file is asked
+        directly (`peek`), so the page does not wait for it, and under Voila the store is
+        opened on a thread while the learner reads the page, so signing in does not wait
+        either (thirty learners signing in at once would otherwise wait seconds)."""
+        pooled = bool(os.environ.get(PRELOADED_FOR))
+        known = None if pooled else peek.has_access_codes(self._store_location, self.cohort)
         if known is not None:
             self.sign_in.ask_code = known
+            if in_voila():
+                self._open_store_soon()
             return known
         try:
             self.sign_in.ask_code = self.store.has_access_codes(self.cohort)
         except Exception:  # reported when the learner signs in
             logger.debug("could not check for access codes", exc_info=True)
         return self.sign_in.ask_code
+
+    def _open_store_soon(self) -> None:
+        def open_store() -> None:
+            try:
+                self.store  # noqa: B018 (opens it)
+            except Exception:  # reported when the learner signs in
+                logger.debug("could not open the store ahead of sign-in", exc_info=True)
+
+        self._warming = threading.Thread(target=open_store, name="nosworkbook-store", daemon=True)
+        self._warming.start()
 
     def _prompt(self) -> str:
         if self.classroom:
