@@ -47,6 +47,10 @@ def _locked_out(seconds: int) -> str:
 
 
 COHORT_SLUG = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+OPEN_STORE_AFTER_S = 2.0
+"""Under Voila, the store opens on a thread this long after the workbook is built: after the
+page is up and its widgets have arrived (which the thread would slow), before a learner has
+typed their id and code."""
 PRELOADED_FOR = "NOSWORKBOOK_PRELOADED_FOR"
 """Set in a kernel that the classroom server keeps ready in a pool (`nosworkbook.classroom`)."""
 
@@ -190,7 +194,7 @@ class _Session:
         self._store_location = store
         self._store: Any = None
         self._store_lock = threading.Lock()
-        self._warming: threading.Thread | None = None
+        self._warming: threading.Timer | None = None
         self.learner = ""
         self.sign_in = SignIn()
         self.sign_in.on_submit(self.sign_in_as)
@@ -230,8 +234,9 @@ class _Session:
         The store's database layer takes about 0.2 s to load. A kernel kept ready in a pool
         loads it now, before any learner arrives. Otherwise an SQLite store file is asked
         directly (`peek`), so the page does not wait for it, and under Voila the store is
-        opened on a thread while the learner reads the page, so signing in does not wait
-        either (thirty learners signing in at once would otherwise wait seconds)."""
+        opened on a thread while the learner reads the page (`OPEN_STORE_AFTER_S`), so
+        signing in does not wait either (thirty learners signing in at once would otherwise
+        wait seconds)."""
         pooled = bool(os.environ.get(PRELOADED_FOR))
         known = None if pooled else peek.has_access_codes(self._store_location, self.cohort)
         if known is not None:
@@ -252,7 +257,8 @@ class _Session:
             except Exception:  # reported when the learner signs in
                 logger.debug("could not open the store ahead of sign-in", exc_info=True)
 
-        self._warming = threading.Thread(target=open_store, name="nosworkbook-store", daemon=True)
+        self._warming = threading.Timer(OPEN_STORE_AFTER_S, open_store)
+        self._warming.name, self._warming.daemon = "nosworkbook-store", True
         self._warming.start()
 
     def _prompt(self) -> str:
