@@ -41,7 +41,7 @@ from jupyter_server.services.kernels.kernelmanager import (
     ServerKernelManager,
 )
 from tornado.web import HTTPError
-from traitlets import CaselessStrEnum, Float, Integer, Unicode, default
+from traitlets import CaselessStrEnum, Float, Integer, TraitError, Unicode, default
 
 BUSY = (
     "The workbooks are busy right now. Please wait a minute and try again; "
@@ -172,7 +172,10 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         kernel = self._kernels.get(kernel_id)
         if kernel is None:
             return
-        starting = getattr(kernel, "last_activity", None) is None
+        try:
+            starting = kernel.last_activity is None
+        except TraitError:  # the trait is unset until the kernel has started
+            starting = True
         if starting and getattr(kernel, "execution_state", None) != "dead":
             self.log.debug("Not culling kernel %s: it is still starting", kernel_id)
             return

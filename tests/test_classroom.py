@@ -102,7 +102,7 @@ class FakeKernel:
 @pytest.mark.parametrize(
     ("last_activity", "state", "culled"),
     [
-        (None, "starting", False),  # still starting: the parent class would raise TypeError
+        (None, "starting", False),  # still starting: the parent class would raise TraitError
         (timedelta(seconds=-5), "idle", False),  # active 5 s ago
         (timedelta(seconds=-60), "idle", True),  # idle for a minute
         (None, "dead", True),  # died while starting
@@ -112,8 +112,11 @@ def test_the_culler_leaves_starting_kernels_alone(
     tmp_path: Path, last_activity, state: str, culled: bool
 ):
     manager = ClassroomKernelManager(connection_dir=str(tmp_path), cull_idle_timeout=20)
-    when = None if last_activity is None else datetime.now(UTC) + last_activity
-    manager._kernels[KERNEL_ID] = FakeKernel(when, state)
+    if last_activity is None and state == "starting":  # as the server holds one: trait unset
+        manager._kernels[KERNEL_ID] = kernel_manager(manager)
+    else:
+        when = None if last_activity is None else datetime.now(UTC) + last_activity
+        manager._kernels[KERNEL_ID] = FakeKernel(when, state)
     shut: list[str] = []
 
     async def shutdown_kernel(kernel_id: str, *args, **kwargs) -> None:
