@@ -879,7 +879,9 @@ def report(raw: dict[str, Any]) -> str:
     lines += [
         "",
         f"The slowest sign-in of each round, s: {'; '.join(slowest)}. Signing in is a few SQLite "
-        f"reads per learner. The preheated server replaces the kernels taken "
+        "reads per learner: the kernel opened the store before the learner signed in (a "
+        "pooled kernel while it was kept ready, any other 2 s after its workbook was built). "
+        "The preheated server replaces the kernels taken "
         f"{refill_words(st)}; "
         + (
             "every preheated burst and its sign-ins were over before then, so the "
@@ -1037,6 +1039,14 @@ def trouble(raw: dict[str, Any]) -> list[str]:
             "starting (a cold burst runs longer than the cull interval); it skips that kernel "
             "until its next pass. Harmless, but logged as an error with a traceback.",
         ]
+    elif raw["settings"].get("launcher") == "serve":
+        lines += [
+            "",
+            "The culler leaves kernels that are still starting alone (`nosworkbook.classroom."
+            "ClassroomKernelManager.cull_kernel_if_idle`). jupyter_server's own culler reads "
+            "their unset `last_activity` and logs a traceback for each at every pass: an "
+            "earlier run of this benchmark, 2026-11-23, logged 27 on the cold server.",
+        ]
     ports = sum(c.get("port already in use", 0) for c in events.values())
     if raw["settings"].get("transport") == "ipc":
         lines += [
@@ -1082,7 +1092,9 @@ def explain_time(
         wall = statistics.median(rd["cpu"]["wall"] for rd in cold)
         parts.append(
             f"Cold, a burst of {n} cost {kernels:.1f} s of kernel CPU (starting Python, "
-            f"importing ipykernel, ipywidgets, anywidget and the catalog, running the cells) "
+            f"importing ipykernel, ipywidgets, anywidget and the catalog, running the cells, "
+            "and opening the store on a thread 2 s after the workbook is built, so that "
+            "signing in does not wait for it: `nosworkbook.workbook.OPEN_STORE_AFTER_S`) "
             f"and {server:.1f} s in the Voila server process (rendering the pages, relaying "
             f"messages: one Python thread), on {nproc} cores: {wall:.1f} s of wall time for "
             "the burst. The learners queue behind each other, so the p95 is close to the "
