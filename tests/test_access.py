@@ -565,3 +565,28 @@ def test_the_pool_marker_is_the_one_the_classroom_server_sets() -> None:
     from nosworkbook.classroom import POOL_MARKER
 
     assert workbook.PRELOADED_FOR == POOL_MARKER
+
+
+def test_signing_in_while_the_store_opens_opens_it_once(db: Path, monkeypatch) -> None:
+    """The warming thread and a quick learner both ask for the store: one opens it, the
+    other waits for it, and the learner is signed in."""
+    import nosworkbook.store as store_package
+
+    real_open, opened = store_package.open_store, []
+
+    def slow_open(location):
+        opened.append(location)
+        time.sleep(0.3)
+        return real_open(location)
+
+    monkeypatch.setattr(store_package, "open_store", slow_open)
+    monkeypatch.setattr(workbook, "OPEN_STORE_AFTER_S", 0.0)
+    monkeypatch.setenv("VOILA_KERNEL_ID", "a-kernel")
+    monkeypatch.delenv(workbook.PRELOADED_FOR, raising=False)
+    wb = make(db)
+    assert wb._warming is not None
+    time.sleep(0.05)  # the thread is opening the store now
+    wb.sign_in.submit("a.khan")
+    wb._warming.join()
+    assert wb.sign_in.signed_in == "a.khan"
+    assert opened == [str(db)]
