@@ -9,6 +9,7 @@ Standard library only at import time: playwright and psutil are test extras, not
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -16,10 +17,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
@@ -198,3 +200,26 @@ def stop_server(
     for pid in kernels_in(folder):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def run_apart(coroutine: Coroutine[Any, Any, Any], timeout: float = 120.0) -> Any:
+    """Run a coroutine on a fresh event loop in a thread of its own and return its result.
+
+    In a test worker where Playwright's sync API already runs a loop, asyncio.run() would
+    refuse. The thread is a daemon, so a coroutine that hangs fails the test, not the run."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # handed back to the caller below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if "error" in outcome:
+        raise outcome["error"]
+    if "value" not in outcome:
+        raise TimeoutError(f"the coroutine did not finish in {timeout:.0f} s")
+    return outcome["value"]

@@ -5,9 +5,7 @@ The live behaviour (pools filled, the busy page, culling) is in test_serve_safet
 
 from __future__ import annotations
 
-import asyncio
 import os
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from nosworkbook.classroom import (
     ClassroomKernelManager,
     IPCKernelManager,
 )
+from nosworkbook.testing import run_apart
 
 KERNEL_ID = "be8e5930-1264-422d-b953-cd07375ce023"
 
@@ -63,9 +62,7 @@ def test_a_connection_folder_too_long_for_a_socket_gets_a_short_private_one(tmp_
         assert km.ip == str(folder / "kernel-be8e59301264")
         assert len(os.fsencode(f"{km.ip}-9")) <= SOCKET_NAME_MAX
         assert km.connection_file.startswith(str(deep))  # connection files stay where they were
-        # On a thread of its own: in a test worker, Playwright may already run a loop here.
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, manager.shutdown_all()).result()
+        run_apart(manager.shutdown_all())
         assert not folder.exists()  # removed with the server
     finally:
         if folder.exists():
@@ -123,6 +120,5 @@ def test_the_culler_leaves_starting_kernels_alone(
         shut.append(kernel_id)
 
     manager.shutdown_kernel = shutdown_kernel
-    with ThreadPoolExecutor(1) as pool:  # Playwright may already run a loop on this thread
-        pool.submit(asyncio.run, manager.cull_kernel_if_idle(KERNEL_ID)).result()
+    run_apart(manager.cull_kernel_if_idle(KERNEL_ID))
     assert shut == ([KERNEL_ID] if culled else [])

@@ -7,14 +7,12 @@ import asyncio
 import http.client
 import json
 import re
-import threading
 import time
 import urllib.parse
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from classroom_server import Server, start
@@ -26,6 +24,7 @@ from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
 from nosworkbook.classroom import BUSY, POOL_MARKER
+from nosworkbook.testing import run_apart
 
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
 
@@ -203,26 +202,6 @@ async def _talk_to_kernel(
     return received
 
 
-def _run_apart(coroutine: Any) -> Any:
-    """Run a coroutine on a fresh event loop in its own thread: in a test worker where
-    Playwright's sync API already runs a loop, asyncio.run() would refuse."""
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = asyncio.run(coroutine)
-        except BaseException as exc:  # handed back to the test below
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(120)
-    if "error" in outcome:
-        raise outcome["error"]
-    assert "value" in outcome, "the websocket client did not finish in 120 s"
-    return outcome["value"]
-
-
 @pytest.mark.parametrize("protocol", ["", V1], ids=["json", "v1"])
 def test_a_websocket_client_cannot_execute_code(pooled: Server, tmp_path: Path, protocol: str):
     conn = http.client.HTTPConnection(pooled.host, pooled.port, timeout=90)
@@ -235,7 +214,7 @@ def test_a_websocket_client_cannot_execute_code(pooled: Server, tmp_path: Path, 
 
     marker = tmp_path / "executed"
     code = f"open({str(marker)!r}, 'w').write('ran')\nprint('ran')"
-    received = _run_apart(_talk_to_kernel(pooled, kernel_id, "; ".join(cookies), code, protocol))
+    received = run_apart(_talk_to_kernel(pooled, kernel_id, "; ".join(cookies), code, protocol))
     kinds = {(m["msg_type"], m["parent_header"].get("msg_type")) for m in received}
 
     assert ("comm_info_reply", "comm_info_request") in kinds  # the channel works
