@@ -229,15 +229,22 @@ def test_busy_page_then_room_again_once_an_idle_kernel_is_culled(tmp_path: Path)
     try:
         status, _, page = get(server, "/voila/render/INSCS001.ipynb")
         assert status == 200 and "Deal with customers" in page
+        first = KERNEL_ID.search(page)[1]
         status, headers, page = get(server, "/voila/render/INSCS002.ipynb")
         assert status == 503
         assert headers["Content-Type"].startswith("text/html")
         assert BUSY in page
         assert "Traceback" not in page and "HTTPError" not in page
         assert len(server.kernels()) == 1
+        assert get(server, f"/api/kernels/{first}")[0] == 200
 
         # Nobody has INSCS001 open (no websocket), so its kernel is culled and room is made.
+        # Its process ends a moment before the server has finished with it (and counts it no
+        # longer): wait for both.
         wait_until(lambda: not server.kernels(), 30, "the idle kernel to be culled")
+        wait_until(
+            lambda: get(server, f"/api/kernels/{first}")[0] == 404, 10, "the server to forget it"
+        )
         status, _, page = get(server, "/voila/render/INSCS002.ipynb")
         assert status == 200 and "Manage communications" in page
     finally:
