@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from nosworkbook.catalog.model import Criterion, Unit, criterion_id
+from nosworkbook.catalog.model import Criterion, Unit
 from nosworkbook.catalog.text import (
     METADATA_FIELDS,
     competence_area,
@@ -20,6 +20,7 @@ from nosworkbook.catalog.text import (
     squash,
 )
 from nosworkbook.errors import SourceError
+from nosworkbook.ids import criterion_id
 
 
 @dataclass

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from nosworkbook import ids
 from nosworkbook.catalog.draft import UnitDraft, build_unit
-from nosworkbook.catalog.model import URN_PATTERN, Catalog, Unit
+from nosworkbook.catalog.model import Catalog, Unit
 from nosworkbook.catalog.text import METADATA_FIELDS, plain_key, split_list, strip_markdown
 from nosworkbook.errors import SourceError
 
@@ -102,7 +103,7 @@ def parse_export(
             )
         urn, matched_by = unit.urn, f"Original URN {', '.join(originals)}"
         title = title or unit.title
-    if not re.match(URN_PATTERN, urn):
+    if not ids.is_unit(urn):
         raise SourceError(path, f"{urn!r} is not a unit URN (expected e.g. INSCS041)")
     if title is None:
         if reference is not None and urn in reference:

@@ -6,20 +6,18 @@ Models are frozen (tuples, not lists) so the one packaged catalog can be shared 
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Iterator
 from datetime import date
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-URN_PATTERN = r"^INSCS\d{3}$"
-CRITERION_ID_PATTERN = r"^INSCS\d{3}\.(PC|KU)\d+$"
+from nosworkbook import ids
+from nosworkbook.ids import Kind
+
+URN_PATTERN = rf"^{ids.URN}$"
+CRITERION_ID_PATTERN = rf"^{ids.CRITERION}$"
 # ISO 8601 with reduced precision: the suite gives "March 2026", an export "01 Mar 2026".
 PARTIAL_DATE_PATTERN = r"^\d{4}-\d{2}(-\d{2})?$"
-
-Kind = Literal["performance", "knowledge"]
-KIND_PREFIX: dict[str, str] = {"performance": "PC", "knowledge": "KU"}
 
 
 class UnknownIdentifier(KeyError):
@@ -41,16 +39,12 @@ class Criterion(BaseModel):
 
     @property
     def urn(self) -> str:
-        return self.id.split(".", 1)[0]
+        return ids.unit_of(self.id)
 
     @property
     def short_id(self) -> str:
         """`PC10` or `KU7`: the id within its unit."""
-        return self.id.split(".", 1)[1]
-
-
-def criterion_id(urn: str, kind: Kind, number: int) -> str:
-    return f"{urn}.{KIND_PREFIX[kind]}{number}"
+        return ids.local(self.id)
 
 
 def display_date(value: str) -> str:
@@ -147,12 +141,15 @@ class Catalog(BaseModel):
 
     def criterion(self, cid: str) -> Criterion:
         """Look up `INSCS027.PC10`-style ids."""
-        match = re.fullmatch(r"(INSCS\d{3})\.(PC|KU)(\d+)", cid)
-        if not match:
-            raise UnknownIdentifier(f"{cid!r} is not a criterion id (expected e.g. INSCS027.PC10)")
-        unit = self[match[1]]
-        items = unit.performance if match[2] == "PC" else unit.knowledge
-        number = int(match[3])
+        try:
+            parsed = ids.parse_criterion(cid)
+        except ValueError:
+            raise UnknownIdentifier(
+                f"{cid!r} is not a criterion id (expected e.g. INSCS027.PC10)"
+            ) from None
+        unit = self[parsed.urn]
+        items = unit.performance if parsed.kind == "performance" else unit.knowledge
+        number = parsed.number
         if not 1 <= number <= len(items):
             raise UnknownIdentifier(f"unknown criterion {cid!r}: {unit.urn} has {len(items)}")
         return items[number - 1]

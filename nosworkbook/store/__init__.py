@@ -16,12 +16,12 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from nosworkbook.ids import DEFAULT_COHORT
 from nosworkbook.store.errors import StoreError
 from nosworkbook.store.peek import ENV_VAR
 
 if TYPE_CHECKING:
-    from nosworkbook.store.location import default_location, resolve_location
-    from nosworkbook.store.progress import (
+    from nosworkbook.store.database import (
         UNCHANGED,
         Attempt,
         Change,
@@ -29,19 +29,18 @@ if TYPE_CHECKING:
         Store,
         open_store,
     )
+    from nosworkbook.store.location import default_location, resolve_location
 
-DEFAULT_COHORT = "default"
-"""The cohort slug to use when learners are not grouped into cohorts."""
 
 _LAZY = {
     "default_location": "location",
     "resolve_location": "location",
-    "UNCHANGED": "progress",
-    "Attempt": "progress",
-    "Change": "progress",
-    "Record": "progress",
-    "Store": "progress",
-    "open_store": "progress",
+    "UNCHANGED": "database",
+    "Attempt": "database",
+    "Change": "database",
+    "Record": "database",
+    "Store": "database",
+    "open_store": "database",
 }
 
 __all__ = [

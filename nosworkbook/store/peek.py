@@ -14,7 +14,9 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-ENV_VAR = "NOSWORKBOOK_STORE"
+from nosworkbook import runtime
+
+ENV_VAR = runtime.STORE
 DEFAULT_FILENAME = "progress.sqlite"
 BUSY_TIMEOUT_S = 2.0
 

@@ -11,15 +11,9 @@ import math
 import re
 from typing import Any
 
-MAX_RATING = 64
-MAX_EVIDENCE = 20_000
-MAX_ANSWER = 200_000  # characters of JSON: generous for any exercise answer
+from nosworkbook import ids
+from nosworkbook.ids import MAX_ANSWER, MAX_EVIDENCE, MAX_RATING
 
-_SLUG = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_URN = re.compile(r"INSCS[0-9]{3}")
-# The number is the item's number in the standard: no zero, no leading zeros, so one spelling.
-_CRITERION = re.compile(r"(INSCS[0-9]{3})\.(PC|KU)([1-9][0-9]{0,3})")
-_EXERCISE = re.compile(r"INSCS[0-9]{3}\.[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -35,7 +29,7 @@ def _text(value: object, what: str) -> str:
 
 
 def learner(value: object) -> str:
-    if not _SLUG.fullmatch(_text(value, "The learner id")):
+    if not ids.is_learner(_text(value, "The learner id")):
         raise ValueError(
             f"Learner id {_show(value)} is not valid: use 1 to 64 letters, digits, "
             "dots, hyphens or underscores, such as 'a.khan'."
@@ -44,40 +38,27 @@ def learner(value: object) -> str:
 
 
 def cohort(value: object) -> str:
-    if not _SLUG.fullmatch(_text(value, "The cohort")):
+    if not ids.is_cohort(_text(value, "The cohort")):
         raise ValueError(
-            f"Cohort {_show(value)} is not valid: use 1 to 64 letters, digits, dots, hyphens "
-            "or underscores, or 'default' when there is no cohort."
+            f"Cohort {_show(value)} is not valid: use a slug of {ids.COHORT_RULE}, "
+            "or 'default' when there is no cohort."
         )
     return str(value)
 
 
 def urn(value: object) -> str:
-    if not _URN.fullmatch(_text(value, "The unit URN")):
+    if not ids.is_unit(_text(value, "The unit URN")):
         raise ValueError(f"Unit {_show(value)} is not valid: expected a URN such as 'INSCS027'.")
     return str(value)
 
 
 def criterion(value: object) -> str:
-    if not _CRITERION.fullmatch(_text(value, "The criterion id")):
+    if not ids.is_criterion(_text(value, "The criterion id")):
         raise ValueError(
             f"Criterion id {_show(value)} is not valid: expected a unit URN, a dot, PC or KU "
             "and the item number, such as 'INSCS027.PC10' or 'INSCS027.KU7'."
         )
     return str(value)
-
-
-def urn_of(criterion_id: str) -> str:
-    """The unit a (valid) criterion id belongs to: 'INSCS027.PC10' -> 'INSCS027'."""
-    return criterion_id.split(".", 1)[0]
-
-
-def criterion_order(criterion_id: str) -> tuple[str, int, int]:
-    """Sort key: by unit, performance criteria before knowledge items, then by number."""
-    match = _CRITERION.fullmatch(criterion_id)
-    assert match is not None  # only valid ids are ever stored
-    unit, kind, number = match.groups()
-    return unit, 0 if kind == "PC" else 1, int(number)
 
 
 def rating(value: object) -> str | None:
@@ -109,7 +90,7 @@ def evidence(value: object) -> str:
 
 
 def exercise(value: object) -> str:
-    if not _EXERCISE.fullmatch(_text(value, "The exercise id")):
+    if not ids.is_exercise(_text(value, "The exercise id")):
         raise ValueError(
             f"Exercise id {_show(value)} is not valid: expected a unit URN, a dot and a name "
             "of letters, digits, hyphens or underscores, such as 'INSCS027.risk-classification'."

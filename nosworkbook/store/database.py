@@ -32,6 +32,7 @@ from sqlalchemy import union as sql_union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 
+from nosworkbook import ids
 from nosworkbook.store import schema, validate
 from nosworkbook.store.errors import StoreError
 from nosworkbook.store.location import (
@@ -301,7 +302,7 @@ class Store:
             "learner": validate.learner(learner),
             "criterion": validate.criterion(criterion),
         }
-        key["urn"] = validate.urn_of(key["criterion"])
+        key["urn"] = ids.unit_of(key["criterion"])
         new: dict[str, Any] = {}
         if rating is not UNCHANGED:
             new["rating"] = validate.rating(rating)
@@ -330,7 +331,7 @@ class Store:
         with self._transaction("load progress", write=False) as conn:
             rows = conn.execute(query).all()
         records = sorted(
-            (Record(*row) for row in rows), key=lambda r: validate.criterion_order(r.criterion)
+            (Record(*row) for row in rows), key=lambda r: ids.criterion_order(r.criterion)
         )
         return {record.criterion: record for record in records}
 
