@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from nosworkbook import runtime
 from nosworkbook.catalog import Catalog, load
 from nosworkbook.cohorts import Cohort, load_cohort
 from nosworkbook.files import sha256_of, write_text_atomic
@@ -74,10 +75,10 @@ def code_fingerprint() -> str:
 
     suffixes = {".py", ".js", ".css", ".yaml", ".json"}
     paths = [p for p in PACKAGE.rglob("*") if p.suffix in suffixes and "__pycache__" not in p.parts]
-    answers = answers_dir()
+    answers = answers_dir()  # packaged, or a college's own folder
     if answers.is_dir():
         paths += list(answers.glob("*.yaml"))
-    return _fingerprint(paths)
+    return _fingerprint(set(paths))
 
 
 def sources_for(cohort: Cohort, catalog: Catalog | None = None) -> dict[str, str]:
@@ -122,8 +123,8 @@ def _kernel_manager_class(folder: str) -> type:
 
 def _worker_setup(scratch: str) -> None:
     """In each build process: kernels must not sign anyone in or touch the real store."""
-    os.environ["NOSWORKBOOK_BUILD"] = "1"
-    os.environ["NOSWORKBOOK_STORE"] = os.path.join(scratch, "build-scratch.sqlite")
+    os.environ[runtime.BUILDING] = "1"
+    os.environ[runtime.STORE] = os.path.join(scratch, "build-scratch.sqlite")
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
 

@@ -43,11 +43,13 @@ from jupyter_server.services.kernels.kernelmanager import (
 from tornado.web import HTTPError
 from traitlets import CaselessStrEnum, Float, Integer, TraitError, Unicode, default
 
+from nosworkbook import runtime
+
 BUSY = (
     "The workbooks are busy right now. Please wait a minute and try again; "
     "your saved answers are safe."
 )
-POOL_MARKER = "NOSWORKBOOK_PRELOADED_FOR"
+POOL_MARKER = runtime.PRELOADED_FOR
 
 
 def pools_config(pools: dict[str, int]) -> dict[str, dict]:

@@ -6,22 +6,19 @@ tutor can fix the file without reading a traceback.
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from nosworkbook import ids
 from nosworkbook.catalog import load
+from nosworkbook.catalog.selection import select_units
 from nosworkbook.errors import NosworkbookError
-
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$|^[a-z0-9]$")
-LEARNER_ID = r"^[A-Za-z0-9._-]{1,64}$"
-DEFAULT_SCALE = ("Not yet", "Developing", "Competent")
-Sector = Literal["general", "retail", "contact-centre", "hospitality", "public-sector"]
+from nosworkbook.ids import slugify
+from nosworkbook.settings import CohortSettings, WorkbookParameters
 
 
 class _Loader(yaml.SafeLoader):
@@ -42,100 +39,35 @@ class CohortError(NosworkbookError):
         super().__init__(f"{where}: {problem}")
 
 
-def slugify(name: str) -> str:
-    """'Retail Level 2, January 2027' -> 'retail-level-2-january-2027'."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug[:64].strip("-")
-
-
 class Learner(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=LEARNER_ID)
+    id: str = Field(pattern=rf"^{ids.LEARNER}$")
     name: str = ""
 
 
-class Cohort(BaseModel):
-    """A cohort as its file describes it, with defaults filled in and units expanded."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Cohort(CohortSettings):
+    """A cohort as its file describes it: its settings (`nosworkbook.settings`), its name and
+    slug, its units and its roster, with defaults filled in and units expanded."""
 
     name: str = Field(min_length=1)
     slug: str = ""
-    organisation: str = ""
-    sector: Sector = "general"
-    edition: Literal["learner", "tutor"] = "learner"
     units: tuple[str, ...] = Field(default="all", validate_default=True)  # type: ignore[assignment]
-    rating_scale: tuple[str, ...] = DEFAULT_SCALE
-    risk_matrix: str | dict[str, Any] = "3x3"
-    due: date | None = None
     learners: tuple[Learner, ...] = ()
 
     @field_validator("units", mode="before")
     @classmethod
     def _expand_units(cls, value: Any) -> tuple[str, ...]:
-        catalog = load()
-        every = [u.urn for u in catalog]
-        if value is None or value == "all":
-            return tuple(every)
-        if isinstance(value, str):
-            match = re.fullmatch(r"\s*(INSCS\d{3})\s*-\s*(INSCS\d{3})\s*", value)
-            if not match:
-                raise ValueError(
-                    f"{value!r} is not 'all', a list of URNs or a range such as INSCS001-INSCS012"
-                )
-            first, last = match[1], match[2]
-            for urn in (first, last):
-                if urn not in catalog:
-                    raise ValueError(f"unknown unit {urn} (the suite has INSCS001 to INSCS044)")
-            if first > last:
-                raise ValueError(f"the range {value!r} runs backwards")
-            return tuple(u for u in every if first <= u <= last)
-        if not isinstance(value, list) or not value:
-            raise ValueError("give 'all', a range such as INSCS001-INSCS012, or a list of URNs")
-        seen: list[str] = []
-        for urn in value:
-            if not isinstance(urn, str) or urn not in catalog:
-                raise ValueError(f"unknown unit {urn!r} (the suite has INSCS001 to INSCS044)")
-            if urn in seen:
-                raise ValueError(f"unit {urn} is listed twice")
-            seen.append(urn)
-        return tuple(sorted(seen))
-
-    @field_validator("rating_scale", mode="before")
-    @classmethod
-    def _yaml_booleans(cls, value: Any) -> Any:
-        """YAML 1.1 reads Yes and No as true and false; a scale means the words."""
-        if isinstance(value, list):
-            return [
-                {True: "Yes", False: "No"}.get(v, v) if isinstance(v, bool) else v for v in value
-            ]
-        return value
-
-    @field_validator("rating_scale")
-    @classmethod
-    def _scale(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        labels = [v.strip() for v in value]
-        if len(labels) < 2 or len(set(labels)) != len(labels) or not all(labels):
-            raise ValueError("a rating scale needs two or more different labels, lowest first")
-        return tuple(labels)
-
-    @field_validator("risk_matrix")
-    @classmethod
-    def _matrix(cls, value: str | dict[str, Any]) -> str | dict[str, Any]:
-        from nosworkbook.exercises.risk import get_matrix
-
-        get_matrix(value)  # raises ValueError saying what is wrong
-        return value
+        chosen = select_units("all" if value is None else value, load())
+        if not chosen:
+            raise ValueError("name at least one unit, or 'all'")
+        return chosen
 
     @field_validator("slug")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if value and not SLUG.match(value):
-            raise ValueError(
-                f"slug {value!r} must be lower-case letters, digits and hyphens (at most 64), "
-                "starting and ending with a letter or digit"
-            )
+        if value and not ids.is_cohort(value):
+            raise ValueError(f"slug {value!r} must be {ids.COHORT_RULE}")
         return value
 
     def model_post_init(self, _context: Any) -> None:
@@ -145,18 +77,13 @@ class Cohort(BaseModel):
                 raise ValueError("the name gives no usable slug: add a slug")
             object.__setattr__(self, "slug", slug)
 
+    def workbook_parameters(self) -> WorkbookParameters:
+        settings = {name: getattr(self, name) for name in CohortSettings.model_fields}
+        return WorkbookParameters(cohort=self.slug, cohort_name=self.name, **settings)
+
     def parameters(self) -> dict[str, Any]:
         """What Papermill injects into every workbook's parameters cell."""
-        return {
-            "cohort": self.slug,
-            "cohort_name": self.name,
-            "organisation": self.organisation,
-            "sector": self.sector,
-            "edition": self.edition,
-            "rating_scale": list(self.rating_scale),
-            "risk_matrix": self.risk_matrix,
-            "due": self.due.isoformat() if self.due else None,
-        }
+        return self.workbook_parameters().injected()
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

@@ -16,29 +16,13 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
+from nosworkbook import ids
 from nosworkbook.catalog import Catalog, Unit, load
 from nosworkbook.catalog.model import display_date, partial_date_end
 from nosworkbook.files import write_text_atomic
+from nosworkbook.settings import call_arguments, parameters_cell
 
-DEFAULT_SCALE = ("Not yet", "Developing", "Competent")
-
-PARAMETERS = f"""\
-# Parameters: Papermill replaces these for a cohort build.
-cohort = "default"  # cohort slug: answers are kept per learner and cohort
-cohort_name = ""  # the cohort's name, shown to learners
-organisation = ""  # the organisation named in scenarios
-sector = "general"  # retail | contact-centre | hospitality | public-sector | general
-edition = "learner"  # learner | tutor
-rating_scale = {json.dumps(list(DEFAULT_SCALE))}
-risk_matrix = "3x3"  # "3x3", "5x5" or a matrix of the cohort's own
-due = None  # due date, e.g. "2027-03-31"
-store = None  # where answers are saved: a path or SQLAlchemy URL; None means the default"""
-
-_WORKBOOK_ARGS = (
-    "cohort=cohort, cohort_name=cohort_name, organisation=organisation, sector=sector,\n"
-    "    edition=edition, "
-    "rating_scale=rating_scale, risk_matrix=risk_matrix, due=due, store=store"
-)
+PARAMETERS = parameters_cell()
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
@@ -92,8 +76,8 @@ def unit_notebook(unit: Unit, today: date | None = None) -> NotebookNode:
         _cell(
             "code",
             "setup",
-            f'from nosworkbook.workbook import Workbook\n\nworkbook = Workbook(\n    "{unit.urn}", '
-            f"{_WORKBOOK_ARGS}\n)",
+            "from nosworkbook.workbook import Workbook\n\nworkbook = Workbook(\n"
+            f"{call_arguments(json.dumps(unit.urn))}\n)",
         ),
         _cell("code", "about", "workbook.about"),
         _cell(
@@ -140,8 +124,8 @@ def _exercise_cells(unit: Unit) -> list[NotebookNode]:
         )
     ]
     for exercise in exercises:
-        slug = exercise.id.split(".", 1)[1]
-        short = ", ".join(c.split(".", 1)[1] for c in exercise.criteria)
+        slug = ids.local(exercise.id)
+        short = ", ".join(ids.local(c) for c in exercise.criteria)
         cells.append(
             _cell(
                 "markdown",
@@ -177,8 +161,8 @@ def index_notebook(catalog: Catalog) -> NotebookNode:
         _cell(
             "code",
             "setup",
-            f"from nosworkbook.workbook import Index\n\nindex = Index(\n    units=units, "
-            f"{_WORKBOOK_ARGS}\n)",
+            "from nosworkbook.workbook import Index\n\nindex = Index(\n"
+            f"{call_arguments('units=units')}\n)",
         ),
         _cell("code", "about", "index.about"),
         _cell("code", "sign-in", "index.sign_in"),

@@ -61,20 +61,13 @@ def is_localhost(host: str) -> bool:
 
 def parse_units(text: str) -> tuple[str, ...]:
     """'INSCS027, inscs001-INSCS003' -> ('INSCS001', 'INSCS002', 'INSCS003', 'INSCS027')."""
-    found: set[str] = set()
-    for part in filter(None, re.split(r"[\s,]+", text.strip().upper())):
-        if match := re.fullmatch(r"INSCS(\d{3})-INSCS(\d{3})", part):
-            first, last = int(match[1]), int(match[2])
-            if first > last:
-                raise NosworkbookError(f"--units: the range {part} runs backwards")
-            found.update(f"INSCS{n:03d}" for n in range(first, last + 1))
-        elif re.fullmatch(r"INSCS\d{3}", part):
-            found.add(part)
-        else:
-            raise NosworkbookError(
-                f"--units: {part!r} is not a unit (write INSCS027, or a range INSCS001-INSCS012)"
-            )
-    return tuple(sorted(found))
+    from nosworkbook.catalog import load
+    from nosworkbook.catalog.selection import select_units
+
+    try:
+        return select_units(text, load()) if text.strip() else ()
+    except ValueError as exc:
+        raise NosworkbookError(f"--units: {exc}") from None
 
 
 def check_folder(path: Path) -> str:

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nosworkbook import access, workbook
+from nosworkbook import access, runtime
 from nosworkbook.access import Throttle
 from nosworkbook.cli import main
 from nosworkbook.store import StoreError, open_store, peek, schema
-from nosworkbook.workbook import NO_MATCH, Index, Workbook
+from nosworkbook.workbook import NO_MATCH, Index, Workbook, session
 
 C = "default"
 CODE_FORMAT = re.compile(
@@ -308,7 +308,7 @@ def test_cli_refuses_to_reissue_for_someone_off_the_roster(tmp_path: Path, db: P
 def clock(monkeypatch) -> list[float]:
     """A fresh lock-out counter for each test, on a clock the test moves."""
     now = [5000.0]
-    monkeypatch.setattr(workbook, "THROTTLE", Throttle(clock=lambda: now[0]))
+    monkeypatch.setattr(session, "THROTTLE", Throttle(clock=lambda: now[0]))
     return now
 
 
@@ -527,11 +527,12 @@ class Watch:
 
 sys.meta_path.insert(0, Watch())
 from nosworkbook import workbook
-workbook.OPEN_STORE_AFTER_S = 0.1
+from nosworkbook.workbook import session
+session.OPEN_STORE_AFTER_S = 0.1
 wb = workbook.Workbook("INSCS008", store=sys.argv[1])
-if wb._warming is not None:
-    wb._warming.join()
-print(wb.classroom, first[0] if first else "never", wb._store is not None)
+if wb.session._warming is not None:
+    wb.session._warming.join()
+print(wb.classroom, first[0] if first else "never", wb.session._store is not None)
 """
 
 
@@ -548,9 +549,9 @@ def test_a_workbook_page_does_not_wait_for_the_database_layer(
     before any learner arrives. The access-code box is shown in classroom mode either way."""
     issue(db)
     env = {**os.environ, "VOILA_KERNEL_ID": "a-kernel"}
-    env.pop(workbook.PRELOADED_FOR, None)
+    env.pop(runtime.PRELOADED_FOR, None)
     if pooled:
-        env[workbook.PRELOADED_FOR] = "INSCS008.ipynb"
+        env[runtime.PRELOADED_FOR] = "INSCS008.ipynb"
     out = subprocess.run(
         [sys.executable, "-c", WHERE_THE_STORE_LOADS, str(db)],
         capture_output=True,
@@ -564,7 +565,7 @@ def test_a_workbook_page_does_not_wait_for_the_database_layer(
 def test_the_pool_marker_is_the_one_the_classroom_server_sets() -> None:
     from nosworkbook.classroom import POOL_MARKER
 
-    assert workbook.PRELOADED_FOR == POOL_MARKER
+    assert runtime.PRELOADED_FOR == POOL_MARKER
 
 
 def test_signing_in_while_the_store_opens_opens_it_once(db: Path, monkeypatch) -> None:
@@ -580,13 +581,13 @@ def test_signing_in_while_the_store_opens_opens_it_once(db: Path, monkeypatch) -
         return real_open(location)
 
     monkeypatch.setattr(store_package, "open_store", slow_open)
-    monkeypatch.setattr(workbook, "OPEN_STORE_AFTER_S", 0.0)
+    monkeypatch.setattr(session, "OPEN_STORE_AFTER_S", 0.0)
     monkeypatch.setenv("VOILA_KERNEL_ID", "a-kernel")
-    monkeypatch.delenv(workbook.PRELOADED_FOR, raising=False)
+    monkeypatch.delenv(runtime.PRELOADED_FOR, raising=False)
     wb = make(db)
-    assert wb._warming is not None
+    assert wb.session._warming is not None
     time.sleep(0.05)  # the thread is opening the store now
     wb.sign_in.submit("a.khan")
-    wb._warming.join()
+    wb.session._warming.join()
     assert wb.sign_in.signed_in == "a.khan"
     assert opened == [str(db)]

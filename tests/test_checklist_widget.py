@@ -14,7 +14,9 @@ import pytest
 import traitlets
 
 from nosworkbook.catalog import Catalog
-from nosworkbook.widgets import DEFAULT_SCALE, MAX_EVIDENCE_CHARS, Checklist
+from nosworkbook.ids import MAX_EVIDENCE as MAX_EVIDENCE_CHARS
+from nosworkbook.settings import DEFAULT_SCALE
+from nosworkbook.widgets import Checklist
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 

@@ -63,7 +63,7 @@ def test_defaults_and_slug(tmp_path):
 
 BAD = {
     "unknown key": ("name: X\ncolour: red\n", 2, "unknown key 'colour'"),
-    "unknown unit": ("name: X\nunits: [INSCS001, INSCS099]\n", 2, "unknown unit 'INSCS099'"),
+    "unknown unit": ("name: X\nunits: [INSCS001, INSCS099]\n", 2, "unknown unit INSCS099"),
     "unknown range end": ("name: X\nunits: INSCS001-INSCS050\n", 2, "unknown unit INSCS050"),
     "backwards range": ("name: X\nunits: INSCS010-INSCS003\n", 2, "runs backwards"),
     "bad date": ("name: X\ndue: 2027-02-30\n", 2, "'2027-02-30' is not a date"),

@@ -8,16 +8,14 @@ import pytest
 
 from nosworkbook.exercises import all_exercises, get
 from nosworkbook.exercises.base import Setting
-from nosworkbook.exercises.complaints import (
-    ISO_10002_STEPS,
-    ComplaintHandling,
-    mark_choice,
+from nosworkbook.exercises.complaints import ISO_10002_STEPS, ComplaintHandling
+from nosworkbook.exercises.toolkit.choices import mark_choice, validate_choices
+from nosworkbook.exercises.toolkit.ordering import (
     mark_order,
     order_score,
     pairs_in_order,
     read_order,
     shuffled,
-    validate_choices,
 )
 
 STEPS = list(ISO_10002_STEPS)

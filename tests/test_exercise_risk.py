@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from nosworkbook.exercises import Setting, get
-from nosworkbook.exercises.risk import MATRICES, band_text, classify, get_matrix
+from nosworkbook.exercises.risk import classify
+from nosworkbook.exercises.toolkit.matrix import MATRICES, band_text, get_matrix
 
 # Every cell of the default matrices, from DESIGN.md: 3x3 product 1-2 low, 3-4 medium, 6-9
 # high; 5x5 product 1-4 low, 5-12 medium, 15-25 high.

@@ -18,8 +18,8 @@ from nosworkbook.exercises import Setting, get
 from nosworkbook.exercises.answers import model_answer
 from nosworkbook.widgets import Checklist
 from nosworkbook.widgets.exercise import ExerciseWidget, block_html
-from nosworkbook.widgets.progress import ProgressSummary
 from nosworkbook.widgets.signin import SignIn
+from nosworkbook.widgets.summary import ProgressSummary
 from nosworkbook.workbook import Index, Workbook
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from nosworkbook.runtime import in_voila
 from nosworkbook.store import open_store
-from nosworkbook.workbook import Index, Workbook, default_learner, in_voila
+from nosworkbook.workbook import Index, Workbook, default_learner
 
 
 def edit(checklist, cid, rating=None, evidence=""):

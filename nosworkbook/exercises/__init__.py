@@ -1,8 +1,9 @@
 """Scenario exercises: for each unit, practice on realistic situations with real checking.
 
 Each kind is a module here (pure checking logic, then its `Exercise` subclass); scenarios are
-data in `scenarios/INSCSxxx.yaml`; model answers and marking notes for tutors are in the
-repository's `answers/` folder. Kind modules are discovered, so adding one needs no edit here.
+data in `scenarios/INSCSxxx.yaml`; model answers and marking notes for tutors are data in
+`model_answers/INSCSxxx.yaml`; the tools kinds share are in `toolkit/`. Kind modules are
+discovered, so adding one needs no edit here.
 
     from nosworkbook.exercises import for_unit
     exercise = for_unit("INSCS027")[0]
@@ -19,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from nosworkbook import ids
 from nosworkbook.errors import NosworkbookError
 from nosworkbook.exercises.base import KINDS, Exercise, Part, Result, Setting, register
 
@@ -57,8 +59,9 @@ waits for every import). A kind missing here is still found, by importing them a
 @cache
 def _discover_kinds() -> None:
     for module in pkgutil.iter_modules(__path__):
-        if module.name not in _NOT_KINDS and not module.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{module.name}")
+        if module.ispkg or module.name in _NOT_KINDS or module.name.startswith("_"):
+            continue  # the toolkit, the base class and tutor notes register no kind
+        importlib.import_module(f"{__name__}.{module.name}")
 
 
 def _kind(name: str) -> type[Exercise] | None:
@@ -116,7 +119,7 @@ def for_unit(urn: str, setting: Setting | None = None) -> list[Exercise]:
 
 
 def get(exercise_id: str, setting: Setting | None = None) -> Exercise:
-    urn = exercise_id.split(".", 1)[0]
+    urn = ids.unit_of(exercise_id)
     for exercise in for_unit(urn, setting):
         if exercise.id == exercise_id:
             return exercise

@@ -1,7 +1,7 @@
-"""Model answers and marking notes for tutors: `answers/INSCSxxx.yaml`, keyed by exercise id.
+"""Model answers and marking notes for tutors: `model_answers/INSCSxxx.yaml`, keyed by exercise id.
 
-They live in the repository's `answers/` folder (reviewed by tutors, outside the package so
-learners' installs need not carry them); `NOSWORKBOOK_ANSWERS` can point elsewhere.
+They are packaged with the code, so an installed wheel's tutor edition has them;
+`NOSWORKBOOK_ANSWERS` can point to a folder of a college's own instead.
 """
 
 from __future__ import annotations
@@ -9,19 +9,22 @@ from __future__ import annotations
 import copy
 import os
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from nosworkbook import ids, runtime
 from nosworkbook.errors import NosworkbookError
 
-ENV_VAR = "NOSWORKBOOK_ANSWERS"
+ENV_VAR = runtime.ANSWERS
 
 
 def answers_dir() -> Path:
+    """`$NOSWORKBOOK_ANSWERS`, else the packaged `model_answers/` folder."""
     configured = os.environ.get(ENV_VAR)
-    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "answers"
+    return Path(configured) if configured else Path(str(files(__package__) / "model_answers"))
 
 
 @cache
@@ -45,12 +48,12 @@ def for_unit(urn: str) -> dict[str, dict[str, Any]]:
 
 
 def model_answer(exercise_id: str) -> dict[str, Any]:
-    entry = for_unit(exercise_id.split(".", 1)[0]).get(exercise_id)
+    entry = for_unit(ids.unit_of(exercise_id)).get(exercise_id)
     if entry is None:
         raise NosworkbookError(f"no model answer for {exercise_id} in {answers_dir()}")
     return entry["model_answer"]
 
 
 def marking_notes(exercise_id: str) -> str:
-    entry = for_unit(exercise_id.split(".", 1)[0]).get(exercise_id) or {}
+    entry = for_unit(ids.unit_of(exercise_id)).get(exercise_id) or {}
     return str(entry.get("marking_notes", "")).strip()

@@ -15,14 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
 
-SECTORS = ("general", "retail", "contact-centre", "hospitality", "public-sector")
-SECTOR_NAMES = {
-    "general": "a customer service team",
-    "retail": "a shop",
-    "contact-centre": "a contact centre",
-    "hospitality": "a hotel",
-    "public-sector": "a council service",
-}
+from nosworkbook import ids
+from nosworkbook.settings import DEFAULT_MATRIX, SECTORS
 
 Answer = Mapping[str, Any]
 
@@ -33,7 +27,7 @@ class Setting:
 
     organisation: str = ""
     sector: str = "general"
-    risk_matrix: Any = "3x3"
+    risk_matrix: Any = DEFAULT_MATRIX
     today: date | None = None
 
     def __post_init__(self) -> None:
@@ -101,7 +95,7 @@ def fill(text: str, setting: Setting) -> str:
     """
     if not setting.organisation.strip():
         text = _SENTENCE_START.sub(r"\1Your organisation", text)
-    values = _Blank(organisation=setting.organisation_name, place=SECTOR_NAMES[setting.sector])
+    values = _Blank(organisation=setting.organisation_name, place=SECTORS[setting.sector].place)
     return string.Formatter().vformat(text, (), values)
 
 
@@ -119,7 +113,7 @@ class Exercise(ABC):
 
     @property
     def unit(self) -> str:
-        return self.id.split(".", 1)[0]
+        return ids.unit_of(self.id)
 
     @property
     def title(self) -> str:

@@ -16,15 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from nosworkbook.exercises.base import Answer, Exercise, Part, Result, answer_text, register
-from nosworkbook.exercises.complaints import (
-    check_choices,
-    choice_fields,
-    mark_order,
-    order_field,
-    read_order,
-    variant,
-    variants,
-)
+from nosworkbook.exercises.toolkit.choices import check_choices, choice_fields
+from nosworkbook.exercises.toolkit.ordering import mark_order, order_field, read_order
+from nosworkbook.exercises.toolkit.wording import variant, variants
 
 ROLES: dict[str, str] = {
     "external supplier": "outside your organisation, and supplies goods or services your work "

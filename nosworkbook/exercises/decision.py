@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nosworkbook import ids
 from nosworkbook.exercises.base import (
     SECTORS,
     Answer,
@@ -79,7 +80,7 @@ def validate_spec(spec: Mapping[str, Any]) -> None:
     """Raise ValueError naming the exercise and step if the scenario data is not sound."""
     where = _where(spec)
     exercise_id = str(spec.get("id") or "")
-    unit = exercise_id.split(".", 1)[0]
+    unit = ids.unit_of(exercise_id)
     listed = set(spec.get("criteria") or ())
     if not listed:
         raise ValueError(f"{where}: list the criteria it evidences")
@@ -127,19 +128,19 @@ def validate_spec(spec: Mapping[str, Any]) -> None:
             feedback = str(choice.get("feedback") or "").strip()
             if not feedback:
                 raise ValueError(f"{here}, choice {letter}: every choice needs feedback")
-            ids = cited_criteria(feedback, unit)
-            if not ids:
+            cites = cited_criteria(feedback, unit)
+            if not cites:
                 raise ValueError(
                     f"{here}, choice {letter}: the feedback must name the criterion it meets "
                     f"or misses (e.g. PC7)"
                 )
-            unknown = sorted(set(ids) - listed)
+            unknown = sorted(set(cites) - listed)
             if unknown:
                 raise ValueError(
                     f"{here}, choice {letter}: feedback cites {', '.join(unknown)}, which is not "
                     f"in the exercise's criteria"
                 )
-            cited.update(ids)
+            cited.update(cites)
         if len(bests) != 1:
             raise ValueError(
                 f"{here}: exactly one choice must be 'best' (found {len(bests)}: "
@@ -276,7 +277,7 @@ class DecisionScenario(Exercise):
             parts.append(Part(name, VERDICTS[verdict], f"{VERDICT_WORDS[verdict]} {feedback}"))
             if verdict != "best":
                 for cid in cited_criteria(str(pick.choice["feedback"]), self.unit):
-                    short = cid.split(".", 1)[1] if cid.startswith(self.unit + ".") else cid
+                    short = ids.local(cid) if cid.startswith(self.unit + ".") else cid
                     if short not in revisit:
                         revisit.append(short)
         best = sum(1 for p in parts if p.ok)

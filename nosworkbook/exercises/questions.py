@@ -27,7 +27,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from nosworkbook.exercises.base import Answer, Exercise, Part, Result, answer_text, register
-from nosworkbook.exercises.complaints import check_choices, choice_fields, variant
+from nosworkbook.exercises.toolkit.choices import check_choices, choice_fields
+from nosworkbook.exercises.toolkit.wording import variant
 
 QUESTION_TYPES: dict[str, str] = {
     "open": "invites the customer to answer in their own words (what, how, why, tell me...)",

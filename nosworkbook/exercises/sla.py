@@ -26,7 +26,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from nosworkbook.exercises.base import Answer, Exercise, Part, Result, answer_text, register
-from nosworkbook.exercises.complaints import check_choices, choice_fields, variant
+from nosworkbook.exercises.toolkit.choices import check_choices, choice_fields
+from nosworkbook.exercises.toolkit.wording import variant
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nosworkbook.exercises.base import Answer, Exercise, Part, Result, answer_text, register
-from nosworkbook.exercises.complaints import check_choices, choice_fields, variant
+from nosworkbook.exercises.toolkit.choices import check_choices, choice_fields
+from nosworkbook.exercises.toolkit.wording import variant
 
 FRAMEWORKS: dict[str, dict[str, str]] = {
     "SWOT": {

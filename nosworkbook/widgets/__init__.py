@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from nosworkbook.widgets.checklist import DEFAULT_SCALE, MAX_EVIDENCE_CHARS, Checklist
+from nosworkbook.widgets.checklist import Checklist
 
-__all__ = ["DEFAULT_SCALE", "MAX_EVIDENCE_CHARS", "Checklist"]
+__all__ = ["Checklist"]

@@ -24,10 +24,11 @@ from typing import Any, Protocol
 import anywidget
 import traitlets
 
+from nosworkbook.ids import MAX_EVIDENCE
+from nosworkbook.settings import DEFAULT_SCALE
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_SCALE: tuple[str, ...] = ("Not yet", "Developing", "Competent")
-MAX_EVIDENCE_CHARS = 20_000
 STATIC_EVIDENCE_CHARS = 300  # evidence shown per item in the static view, to keep files lean
 # The only trait the browser may change; everything else goes through validated edit messages.
 _FRONTEND_WRITABLE = frozenset({"only_incomplete"})
@@ -113,6 +114,7 @@ class Checklist(StaticFallback, anywidget.AnyWidget):
     only_incomplete = traitlets.Bool(False).tag(sync=True)
     disabled = traitlets.Bool(False).tag(sync=True)
     disabled_note = traitlets.Unicode("Sign in to record your answers.").tag(sync=True)
+    max_evidence = traitlets.Int(MAX_EVIDENCE, read_only=True).tag(sync=True)
     _epoch = traitlets.Int(0).tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -199,7 +201,7 @@ class Checklist(StaticFallback, anywidget.AnyWidget):
             evidence = entry.get("evidence") or ""
             loaded[cid] = {
                 "rating": rating,
-                "evidence": str(evidence)[:MAX_EVIDENCE_CHARS],
+                "evidence": str(evidence)[:MAX_EVIDENCE],
                 "changed": _iso(entry.get("changed")),
             }
         with self.hold_sync():
@@ -291,9 +293,9 @@ class Checklist(StaticFallback, anywidget.AnyWidget):
             evidence = msg["evidence"]
             if not isinstance(evidence, str):
                 raise EditRejected("Evidence must be text.")
-            if len(evidence) > MAX_EVIDENCE_CHARS:
+            if len(evidence) > MAX_EVIDENCE:
                 raise EditRejected(
-                    f"Evidence is limited to {MAX_EVIDENCE_CHARS:,} characters; "
+                    f"Evidence is limited to {MAX_EVIDENCE:,} characters; "
                     f"this has {len(evidence):,}."
                 )
         if rating == old.get("rating") and evidence == (old.get("evidence") or ""):

@@ -23,6 +23,7 @@ import anywidget
 import mistune
 import traitlets
 
+from nosworkbook import ids
 from nosworkbook.exercises.base import Exercise, Result
 from nosworkbook.widgets.checklist import StaticFallback
 
@@ -137,7 +138,7 @@ class ExerciseWidget(StaticFallback, anywidget.AnyWidget):
         super().__init__(
             exercise_id=exercise.id,
             title=exercise.title,
-            criteria=[c.split(".", 1)[1] for c in exercise.criteria],
+            criteria=[ids.local(c) for c in exercise.criteria],
             intro_html=markdown_html(exercise.scenario()),
             blocks=exercise.blocks(),
             fields=exercise.form(),

@@ -9,7 +9,6 @@ is handed to the handlers and kept nowhere: never in a trait, never in a log.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,23 +16,15 @@ from typing import Any
 import anywidget
 import traitlets
 
+from nosworkbook import ids
+from nosworkbook.ids import LEARNER_RULE
 from nosworkbook.widgets.checklist import StaticFallback
-
-LEARNER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-LEARNER_RULE = (
-    "A learner id is 1 to 64 letters, digits, full stops, hyphens or underscores, "
-    "for example a.khan"
-)
 
 STATIC_NOTE = "Sign in to record your answers (learner id)."
 
 SignInHandler = Callable[[str, str], None]  # (learner id, access code)
 
 _STATIC = Path(__file__).parent / "static"
-
-
-def valid_learner(value: str) -> bool:
-    return bool(LEARNER_ID.match(value or ""))
 
 
 class SignIn(StaticFallback, anywidget.AnyWidget):
@@ -71,7 +62,7 @@ class SignIn(StaticFallback, anywidget.AnyWidget):
         """Sign in as `learner`, as if typed; the kernel-side path the form also takes."""
         learner = (learner or "").strip()
         self.learner = learner
-        if not valid_learner(learner):
+        if not ids.is_learner(learner):
             self.show(LEARNER_RULE + ".", error=True)
             return
         for handler in self._handlers:

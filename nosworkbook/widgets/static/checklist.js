@@ -8,7 +8,6 @@
 // All learner text is set with textContent / value, never as HTML.
 
 const DEBOUNCE_MS = 600;
-const MAX_EVIDENCE = 20000;
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 let viewCount = 0;
@@ -35,6 +34,7 @@ export function britishDate(iso) {
 }
 
 function render({ model, el }) {
+  const maxEvidence = model.get("max_evidence"); // the store's limit (nosworkbook.ids)
   const prefix = `nwcl${++viewCount}-${Math.random().toString(36).slice(2, 8)}`;
   const rows = new Map(); // criterion id -> row state
   const awaiting = new Map(); // seq -> row waiting for its ack
@@ -65,7 +65,7 @@ function render({ model, el }) {
     row.timer = null;
     if (!row.dirty) return {};
     row.dirty = false;
-    return { evidence: row.textarea.value.slice(0, MAX_EVIDENCE) };
+    return { evidence: row.textarea.value.slice(0, maxEvidence) };
   }
 
   function flushRow(row) {
@@ -143,7 +143,7 @@ function render({ model, el }) {
         id: `${rid}-evidence`,
         class: "nw-evidence",
         rows: "3",
-        maxlength: String(MAX_EVIDENCE),
+        maxlength: String(maxEvidence),
         "aria-describedby": `${rid}-text`,
       });
       const changed = h("p", { class: "nw-changed" });

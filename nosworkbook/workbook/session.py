@@ -1,0 +1,223 @@
+"""Who is signed in to a workbook page, and the store behind them.
+
+This is the security-bearing part of a workbook: a learner's answers are shown only once
+they have signed in; in a cohort with access codes (classroom mode) only a learner on the
+roster with their own code gets in, after too many wrong codes nothing is checked for a
+while, and one message covers every mismatch so it never says whether the id or the code was
+wrong. Whoever was signed in is signed out before anyone else is tried, so a failed attempt
+leaves nobody's answers on screen.
+
+The page (`pages.Workbook`, `pages.Index`) owns a `Session` and tells it how to load, show
+and clear a learner's answers (`Page`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Protocol
+
+from nosworkbook import ids, runtime
+from nosworkbook.access import Throttle
+from nosworkbook.settings import WorkbookParameters
+from nosworkbook.store import peek
+from nosworkbook.widgets.signin import SignIn
+
+logger = logging.getLogger(__name__)
+
+NO_MATCH = "That learner id and access code do not match. Check them, or ask your tutor."
+
+THROTTLE = Throttle()
+"""Failed classroom sign-ins in this kernel: after five, nothing is checked for 30 seconds."""
+
+OPEN_STORE_AFTER_S = 2.0
+"""Under Voila, the store opens on a thread this long after the workbook is built: after the
+page is up and its widgets have arrived (which the thread would slow), before a learner has
+typed their id and code."""
+
+
+def locked_out(seconds: int) -> str:
+    unit = "second" if seconds == 1 else "seconds"
+    return (
+        f"Too many sign-ins did not match: wait {seconds} {unit}, then try again, "
+        "or ask your tutor."
+    )
+
+
+def default_learner() -> str:
+    """JupyterHub's user, else the operating-system user, when that is a valid learner id."""
+    for candidate in (runtime.hub_user(), runtime.os_user()):
+        if ids.is_learner(candidate):
+            return candidate
+    return ""
+
+
+class Page(Protocol):
+    """What a page does with a learner's answers; the session decides when."""
+
+    def load(self, learner: str) -> dict[str, Any]:
+        """The learner's saved answers, read from `session.store`."""
+        ...
+
+    def show(self, saved: dict[str, Any]) -> None:
+        """Put saved answers on screen and let the learner edit."""
+        ...
+
+    def clear(self) -> None:
+        """Nobody is signed in: clear every answer and stop editing."""
+        ...
+
+
+class Session:
+    """Sign-in and the store for one page of one cohort."""
+
+    def __init__(
+        self, parameters: WorkbookParameters, page: Page, auto_sign_in: bool | None = None
+    ) -> None:
+        self.cohort = parameters.cohort
+        self.page = page
+        self._store_location = parameters.store
+        self._store: Any = None
+        self._store_lock = threading.Lock()
+        self._warming: threading.Timer | None = None
+        self.learner = ""
+        self.sign_in = SignIn()
+        self.sign_in.on_submit(self.sign_in_as)
+        self.sign_in.on_sign_out(self.sign_out)
+        building = runtime.building()
+        if auto_sign_in is None:  # never while a cohort is being built
+            auto_sign_in = not runtime.in_voila() and not building
+        self._auto = auto_sign_in
+        if not building:  # a build must not touch the store
+            self._check_classroom()
+        self.sign_in.show(self._prompt())
+
+    def start(self) -> None:
+        """Sign in straight away where the learner is known (JupyterLab, JupyterHub), unless
+        the cohort is in classroom mode: then every learner signs in with their code."""
+        learner = default_learner() if self._auto and not self.classroom else ""
+        if learner:
+            self.sign_in_as(learner)
+
+    @property
+    def store(self) -> Any:
+        with self._store_lock:  # the warming thread may be opening it
+            if self._store is None:
+                from nosworkbook.store import open_store
+
+                self._store = open_store(self._store_location)
+            return self._store
+
+    @property
+    def classroom(self) -> bool:
+        """True when the cohort has access codes: signing in then needs the learner's code."""
+        return self.sign_in.ask_code
+
+    def _check_classroom(self) -> bool:
+        """Ask the store whether the cohort has access codes; False if it cannot be asked.
+
+        The store's database layer takes about 0.2 s to load. A kernel kept ready in a pool
+        loads it now, before any learner arrives. Otherwise an SQLite store file is asked
+        directly (`peek`), so the page does not wait for it, and under Voila the store is
+        opened on a thread while the learner reads the page (`OPEN_STORE_AFTER_S`), so
+        signing in does not wait either (thirty learners signing in at once would otherwise
+        wait seconds)."""
+        known = (
+            None if runtime.pooled() else peek.has_access_codes(self._store_location, self.cohort)
+        )
+        if known is not None:
+            self.sign_in.ask_code = known
+            if runtime.in_voila():
+                self._open_store_soon()
+            return known
+        try:
+            self.sign_in.ask_code = self.store.has_access_codes(self.cohort)
+        except Exception:  # reported when the learner signs in
+            logger.debug("could not check for access codes", exc_info=True)
+        return self.sign_in.ask_code
+
+    def _open_store_soon(self) -> None:
+        def open_store() -> None:
+            try:
+                self.store  # noqa: B018 (opens it)
+            except Exception:  # reported when the learner signs in
+                logger.debug("could not open the store ahead of sign-in", exc_info=True)
+
+        self._warming = threading.Timer(OPEN_STORE_AFTER_S, open_store)
+        self._warming.name, self._warming.daemon = "nosworkbook-store", True
+        self._warming.start()
+
+    def _prompt(self) -> str:
+        if self.classroom:
+            return "Type your learner id and access code, then choose Sign in."
+        return "Type your learner id and choose Sign in."
+
+    def sign_in_as(self, learner: str, code: str = "") -> bool:
+        """Load `learner`'s answers; returns False (and says why) if that is not possible.
+
+        In classroom mode `code` must be the learner's access code. Whoever was signed in is
+        signed out first, so a failed attempt leaves nobody's answers on screen.
+        """
+        if not ids.is_learner(learner):
+            self.sign_in.show(f"{learner!r} is not a valid learner id.", error=True)
+            return False
+        self._drop()
+        try:
+            classroom = self.store.has_access_codes(self.cohort)
+        except Exception as exc:  # the store is unreachable or unusable: say so, keep nothing
+            logger.debug("could not open the store", exc_info=True)
+            return self._refuse(f"Your saved answers could not be loaded: {exc}")
+        self.sign_in.ask_code = classroom
+        if classroom and not self._code_matches(learner, code):
+            return False
+        try:
+            saved = self.page.load(learner)
+        except Exception as exc:  # the store is unreachable or unusable: say so, keep nothing
+            logger.debug("could not load answers", exc_info=True)
+            return self._refuse(f"Your saved answers could not be loaded: {exc}")
+        self.learner = learner
+        self.sign_in.learner = learner
+        self.sign_in.signed_in = learner
+        self.page.show(saved)
+        greeting = "Your saved answers are shown below." if saved else "Nothing saved yet."
+        self.sign_in.show(f"Signed in as {learner}. {greeting}")
+        return True
+
+    def _code_matches(self, learner: str, code: str) -> bool:
+        """Classroom mode: the learner is on the roster and `code` is theirs. One message
+        for every mismatch, so it never says whether the id or the code was wrong."""
+        wait = THROTTLE.wait()
+        if wait:
+            return self._refuse(locked_out(wait))
+        try:
+            allowed = self.store.verify_access(self.cohort, learner, code)
+        except Exception as exc:
+            logger.debug("could not check the access code", exc_info=True)
+            return self._refuse(f"Your access code could not be checked: {exc}")
+        if allowed:
+            THROTTLE.succeeded()
+            return True
+        logger.info("a sign-in to cohort %s did not match", self.cohort)
+        message = NO_MATCH
+        if THROTTLE.failed():
+            message += " " + locked_out(THROTTLE.wait())
+        return self._refuse(message)
+
+    def _drop(self) -> None:
+        """Nobody is signed in: widgets cleared and disabled, nothing saved."""
+        self.learner = ""
+        self.sign_in.signed_in = ""
+        self.page.clear()
+
+    def _refuse(self, message: str) -> bool:
+        self.sign_in.show(message, error=True)
+        return False
+
+    def report(self, message: str) -> None:
+        """Tell the learner something went wrong (a save that failed), under the sign-in."""
+        self.sign_in.show(message, error=True)
+
+    def sign_out(self) -> None:
+        self._drop()
+        self.sign_in.learner = ""
+        self.sign_in.show("Signed out. " + self._prompt())
