@@ -74,7 +74,7 @@ PROBE = r"""
 import json, sys, time
 t0 = time.perf_counter()
 import papermill
-from nosworkbook.build import _kernel_manager_class, _worker_setup, execute_one, sources_for
+from nosworkbook.cohorts.build import _kernel_manager_class, _worker_setup, execute_one, sources_for
 from nosworkbook.cohorts import load_cohort
 t1 = time.perf_counter()
 cohort_file, folder, name = sys.argv[1:4]
@@ -186,8 +186,8 @@ def prepare(scratch: Path, quick: bool) -> dict[str, Any]:
     """The cohort file, the parameter files and the list of notebooks, in the build's order."""
     import yaml
 
-    from nosworkbook.build import sources_for
     from nosworkbook.cohorts import load_cohort
+    from nosworkbook.cohorts.build import sources_for
 
     cohort_file = scratch / "cohort.yaml"
     units = QUICK_UNITS if quick else "all"
@@ -291,7 +291,7 @@ def warm_up(setup: dict[str, Any], scratch: Path) -> None:
 
 def check_notebook(path: Path) -> dict[str, Any]:
     """Size, whether every code cell ran without error, and the bytes of stored widget state."""
-    from nosworkbook.build import lean
+    from nosworkbook.cohorts.build import lean
 
     raw = path.read_bytes()
     nb = json.loads(raw)
@@ -595,8 +595,8 @@ def markdown(raw: dict[str, Any], s: dict[str, Any]) -> str:
             f"## 2. Where the time goes (median of {BREAKDOWN_REPEATS}, interleaved)",
             "",
             "Each piece timed on its own after the rounds above. The worker's cost per notebook "
-            "is `nosworkbook.build.execute_one` (Papermill into a temporary folder on an IPC "
-            f"kernel, `lean`, atomic write) run twice on {probe} in a fresh interpreter, the "
+            "is `nosworkbook.cohorts.build.execute_one` (Papermill into a temporary folder on an "
+            f"IPC kernel, `lean`, atomic write) run twice on {probe} in a fresh interpreter, the "
             "second call counted (the first includes one-off imports); the bare kernel is "
             "the same kernel manager starting a kernel, waiting until it answers, and shutting "
             "it down.",
@@ -609,7 +609,7 @@ def markdown(raw: dict[str, Any], s: dict[str, Any]) -> str:
             f"| `nosworkbook --help` (the CLI's start-up) | {med['nosworkbook_help']:.2f} | |",
             f"| `nosworkbook build` with nothing to do (catalog, sources, fingerprints, "
             f"manifest) | {med['build_noop']:.2f} | A, once |",
-            f"| `import papermill, nosworkbook.build` in a worker | {med['imports']:.2f} | "
+            f"| `import papermill, nosworkbook.cohorts.build` in a worker | {med['imports']:.2f} | "
             f"A, once per worker ({JOBS}, in parallel) |",
             f"| bare kernel: start until ready | {med['kernel_ready']:.2f} | both, per notebook |",
             f"| bare kernel: shut down | {med['kernel_stop']:.2f} | both, per notebook |",

@@ -599,7 +599,7 @@ async def measure(args: argparse.Namespace, servers: dict[str, Server]) -> dict[
 def serve_has_pools() -> bool:
     """True when `nosworkbook serve` has the classroom options (--pool, --units, --cull-after)."""
     try:
-        from nosworkbook import serve
+        from nosworkbook.classroom import server as serve
     except ImportError:
         return False
     return hasattr(serve, "voila_command") and hasattr(serve, "cull_interval")
@@ -608,7 +608,7 @@ def serve_has_pools() -> bool:
 def kernel_settings(args: argparse.Namespace) -> dict[str, Any]:
     """How the preheated server refills its pool and how kernels reach the server."""
     if args.launcher == "serve":
-        from nosworkbook.classroom import ClassroomKernelManager
+        from nosworkbook.classroom.kernels import ClassroomKernelManager
 
         traits = ClassroomKernelManager.class_traits()
         delay = traits["refill_delay"].default_value if "refill_delay" in traits else 1.0
@@ -627,7 +627,7 @@ def voila_commands(args: argparse.Namespace, servers: dict[str, Server]) -> dict
     """The Voila command lines `nosworkbook serve` runs, for the report."""
     if args.launcher != "serve":
         return {}
-    from nosworkbook.serve import parse_units, voila_command
+    from nosworkbook.classroom.server import parse_units, voila_command
 
     found = {}
     for mode, server in servers.items():
@@ -741,7 +741,8 @@ def report(raw: dict[str, Any]) -> str:
     if st.get("voila_commands"):
         commands += (
             "\n\nwhich run standalone Voila as (nosworkbook's own template and kernel manager, "
-            f"culling every {st['cull_interval']} s: `nosworkbook.serve.cull_interval`):\n\n"
+            f"culling every {st['cull_interval']} s: "
+            "`nosworkbook.classroom.server.cull_interval`):\n\n"
             + "\n".join(f"    {shlex.join(cmd)}" for cmd in st["voila_commands"].values())
         )
     if st.get("launcher") == "serve":
@@ -1042,16 +1043,17 @@ def trouble(raw: dict[str, Any]) -> list[str]:
     elif raw["settings"].get("launcher") == "serve":
         lines += [
             "",
-            "The culler leaves kernels that are still starting alone (`nosworkbook.classroom."
-            "ClassroomKernelManager.cull_kernel_if_idle`). jupyter_server's own culler reads "
-            "their unset `last_activity` and logs a traceback for each at every pass: an "
-            "earlier run of this benchmark, 2026-11-23, logged 27 on the cold server.",
+            "The culler leaves kernels that are still starting alone "
+            "(`nosworkbook.classroom.kernels.ClassroomKernelManager.cull_kernel_if_idle`). "
+            "jupyter_server's own culler reads their unset `last_activity` and logs a "
+            "traceback for each at every pass: an earlier run of this benchmark, 2026-11-23, "
+            "logged 27 on the cold server.",
         ]
     ports = sum(c.get("port already in use", 0) for c in events.values())
     if raw["settings"].get("transport") == "ipc":
         lines += [
             "",
-            "Kernels talk to the server over Unix sockets (`nosworkbook.classroom."
+            "Kernels talk to the server over Unix sockets (`nosworkbook.classroom.kernels."
             "IPCKernelManager`), so no TCP port is picked, let go and then bound by the "
             'kernel: the race behind "Address already in use" (jupyter/jupyter_client#276) '
             "cannot happen. (An earlier run of this benchmark on TCP ports, 2026-11-23, counted "
@@ -1218,7 +1220,7 @@ def main() -> None:
     if args.launcher is None:
         args.launcher = "serve" if serve_has_pools() else "voila"
     if args.launcher == "serve":
-        from nosworkbook.serve import cull_interval
+        from nosworkbook.classroom.server import cull_interval
 
         args.cull_interval = cull_interval(args.cull_after)
     sigterm_as_ctrl_c()  # clean up on kill as on Ctrl-C

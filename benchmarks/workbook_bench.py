@@ -330,7 +330,7 @@ def voila_server(directory: Path, env: dict[str, str], log: Path) -> Iterator[tu
     connection files lie under: a TMPDIR of its own, where Voila makes its voila_* folder)."""
     port = testing.free_port()
     scratch = Path(tempfile.mkdtemp(prefix="voila-bench-"))
-    cmd = testing.voila_command(str(directory), port)
+    cmd = testing.plain_voila_command(str(directory), port)
     proc = testing.start_logged(cmd, cwd=directory, env={**env, "TMPDIR": str(scratch)}, log=log)
     try:
         testing.wait_for_port(proc, port, log=log, timeout=SERVER_START_SECONDS, name="voila")

@@ -177,7 +177,7 @@ def serve(
     """Serve the workbooks in PATH (default ./workbooks), or a cohort's, with Voila."""
     import os
 
-    from nosworkbook import serve as serving
+    from nosworkbook.classroom import server as serving
 
     if path is not None and cohort_file is not None:
         raise NosworkbookError("give PATH or --cohort, not both")
@@ -225,7 +225,7 @@ def serve(
 @click.option("--force", is_flag=True, help="Rebuild every unit, even if nothing changed.")
 def build_(cohort_file: Path, out: Path, jobs: int | None, force: bool) -> None:
     """Build a cohort's own executed workbooks with Papermill."""
-    from nosworkbook.build import build
+    from nosworkbook.cohorts.build import build
 
     summary = build(cohort_file, out=out, jobs=jobs, force=force)
     click.echo(summary.text())
@@ -287,7 +287,7 @@ def cohort_codes(path: Path, reissue: tuple[str, ...], store_location: str | Non
     Every learner on the roster without a code gets one; only its hash is stored. Once a
     cohort has codes, its workbooks ask each learner for their code when they sign in.
     """
-    from nosworkbook.access import issue_codes
+    from nosworkbook.classroom.access import issue_codes
     from nosworkbook.cohorts import load_cohort
     from nosworkbook.store import open_store
 

@@ -74,7 +74,7 @@ def jupyter_env(home: Path, runtime: Path | None = None, **extra: str) -> dict[s
     }
 
 
-def voila_command(target: str, port: int) -> list[str]:
+def plain_voila_command(target: str, port: int) -> list[str]:
     """Standalone Voila serving `target` (a notebook, or a folder of them) on 127.0.0.1 only."""
     return [
         sys.executable,

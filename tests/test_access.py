@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nosworkbook import access, runtime
-from nosworkbook.access import Throttle
+from nosworkbook import runtime
+from nosworkbook.classroom import access
+from nosworkbook.classroom.access import Throttle
 from nosworkbook.cli import main
 from nosworkbook.store import StoreError, open_store, peek, schema
 from nosworkbook.workbook import NO_MATCH, Index, Workbook, session
@@ -563,7 +564,7 @@ def test_a_workbook_page_does_not_wait_for_the_database_layer(
 
 
 def test_the_pool_marker_is_the_one_the_classroom_server_sets() -> None:
-    from nosworkbook.classroom import POOL_MARKER
+    from nosworkbook.classroom.kernels import POOL_MARKER
 
     assert runtime.PRELOADED_FOR == POOL_MARKER
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import nosworkbook.build as build_module
-from nosworkbook.build import build
+import nosworkbook.cohorts.build as build_module
 from nosworkbook.cli import main
 from nosworkbook.cohorts import example_path
+from nosworkbook.cohorts.build import build
 
 SLUG = "retail-l2-2027-01"
 

@@ -14,7 +14,7 @@ from traitlets import Unicode
 from traitlets.config import Configurable
 from voila.voila_kernel_manager import voila_kernel_manager_factory
 
-from nosworkbook.classroom import (
+from nosworkbook.classroom.kernels import (
     SOCKET_NAME_MAX,
     ClassroomKernelManager,
     IPCKernelManager,

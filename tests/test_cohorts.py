@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from nosworkbook.cli import main
-from nosworkbook.cohorts import CohortError, example_path, load_cohort, slugify
+from nosworkbook.cohorts import CohortError, example_path, load_cohort
+from nosworkbook.ids import slugify
 
 
 def write(tmp_path: Path, text: str) -> Path:

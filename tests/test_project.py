@@ -33,3 +33,117 @@ def test_package_data_is_declared():
     assert '"data/*.json"' in pyproject and '"sources/*"' in pyproject
     sources = ROOT / "nosworkbook" / "catalog" / "sources"
     assert (sources / "customer-service-suite-2021.md").stat().st_size > 200_000
+
+
+def test_an_installed_wheel_carries_the_tutor_notes_scenarios_and_templates(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("nosworkbook-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for urn in ("INSCS001", "INSCS027", "INSCS044"):
+        assert f"nosworkbook/exercises/model_answers/{urn}.yaml" in names
+        assert f"nosworkbook/exercises/scenarios/{urn}.yaml" in names
+    assert "nosworkbook/widgets/static/checklist.js" in names
+    assert "nosworkbook/catalog/data/catalog.json" in names
+    assert any(n.startswith("nosworkbook/data/jupyter/voila/templates/nosworkbook/") for n in names)
+    assert not any(n.startswith("answers/") for n in names)
+
+
+def _imports(path: Path) -> set[str]:
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("nosworkbook")}
+
+
+def _modules() -> dict[str, Path]:
+    package = ROOT / "nosworkbook"
+    modules = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        modules[name] = path
+    return modules
+
+
+def test_the_package_has_no_import_cycles():
+    modules = _modules()
+    graph = {
+        name: {m for m in _imports(path) if m in modules and m != name}
+        for name, path in modules.items()
+    }
+    seen: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(name: str, path: list[str]) -> None:
+        seen[name] = 1
+        for target in sorted(graph[name]):
+            if seen.get(target) == 1 and not name.startswith(target + "."):
+                raise AssertionError("import cycle: " + " -> ".join([*path, name, target]))
+            if target not in seen:
+                visit(target, [*path, name])
+        seen[name] = 2
+
+    for name in sorted(graph):
+        if name not in seen:
+            visit(name, [])
+
+
+# The layers, lowest first: a module may import its own layer or lower ones, never higher.
+LAYERS = [
+    {"nosworkbook.errors", "nosworkbook.ids", "nosworkbook.runtime", "nosworkbook.files"},
+    {"nosworkbook.catalog", "nosworkbook.classroom.access", "nosworkbook.exercises.toolkit.matrix"},
+    {"nosworkbook.settings", "nosworkbook.store"},
+    {"nosworkbook.exercises"},
+    {"nosworkbook.widgets", "nosworkbook.generate"},
+    {"nosworkbook.workbook", "nosworkbook.cohorts"},
+    {"nosworkbook.classroom", "nosworkbook.testing"},
+    {"nosworkbook.cli", "nosworkbook.__main__"},
+]
+
+
+def _layer(module: str) -> int:
+    best, found = -1, -1
+    for index, layer in enumerate(LAYERS):
+        for prefix in layer:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+                best, found = len(prefix), index
+    return found
+
+
+def test_nothing_imports_upward():
+    modules = _modules()
+    wrong = []
+    for name, path in modules.items():
+        if name == "nosworkbook":
+            continue
+        own = _layer(name)
+        assert own >= 0, f"{name} is in no layer"
+        for target in _imports(path):
+            target = target if target in modules else target.rsplit(".", 1)[0]
+            if target in modules and target != "nosworkbook" and _layer(target) > own:
+                wrong.append(f"{name} imports {target}")
+    assert not wrong, wrong

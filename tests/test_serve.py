@@ -16,16 +16,16 @@ import pytest
 from classroom_server import start
 from click.testing import CliRunner
 
-from nosworkbook.classroom import pools_config
-from nosworkbook.cli import main
-from nosworkbook.errors import NosworkbookError
-from nosworkbook.serve import (
+from nosworkbook.classroom.kernels import pools_config
+from nosworkbook.classroom.server import (
     check_folder,
     jupyter_data_dir,
     parse_units,
     voila_command,
     voila_environment,
 )
+from nosworkbook.cli import main
+from nosworkbook.errors import NosworkbookError
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKBOOKS = ROOT / "workbooks"
@@ -40,7 +40,7 @@ def test_command_is_standalone_voila_on_localhost():
     assert "--VoilaConfiguration.template=nosworkbook" in command
     assert (
         "--VoilaConfiguration.multi_kernel_manager_class="
-        "nosworkbook.classroom.ClassroomKernelManager" in command
+        "nosworkbook.classroom.kernels.ClassroomKernelManager" in command
     )
     assert not any("token" in arg for arg in command)
 

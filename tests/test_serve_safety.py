@@ -23,7 +23,7 @@ from jupyter_server.services.kernels.connection.base import (
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from nosworkbook.classroom import BUSY, POOL_MARKER
+from nosworkbook.classroom.kernels import BUSY, POOL_MARKER
 from nosworkbook.testing import run_apart
 
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')

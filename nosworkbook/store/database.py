@@ -426,7 +426,7 @@ class Store:
         Without `replace` a learner who already has a code keeps it and False is returned;
         with it the old code stops working. True when this hash was stored.
         """
-        from nosworkbook.access import check_stored
+        from nosworkbook.classroom.access import check_stored
 
         check_stored(salt, code_hash)
         row = {
@@ -476,7 +476,7 @@ class Store:
     def verify_access(self, cohort: str, learner: str, code: str) -> bool:
         """True if `code` is the learner's access code; False for a wrong code or a learner
         without one, taking the same time either way. The code is never stored or logged."""
-        from nosworkbook.access import verify, verify_nothing
+        from nosworkbook.classroom.access import verify, verify_nothing
 
         table = schema.access_codes
         query = select(table.c.salt, table.c.hash).where(

@@ -119,7 +119,7 @@ attempts = Table(
 
 
 # Classroom mode: one access code per learner on a cohort's roster, as a salted scrypt hash
-# (see nosworkbook.access). The code itself is never stored. Added in schema version 2.
+# (see nosworkbook.classroom.access). The code itself is never stored. Added in schema version 2.
 access_codes = Table(
     "access_codes",
     metadata,

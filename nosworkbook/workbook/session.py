@@ -18,7 +18,7 @@ import threading
 from typing import Any, Protocol
 
 from nosworkbook import ids, runtime
-from nosworkbook.access import Throttle
+from nosworkbook.classroom.access import Throttle
 from nosworkbook.settings import WorkbookParameters
 from nosworkbook.store import peek
 from nosworkbook.widgets.signin import SignIn

@@ -20,9 +20,9 @@ from nosworkbook.testing import (
     free_port,
     jupyter_env,
     launch_chromium,
+    plain_voila_command,
     start_logged,
     stop_server,
-    voila_command,
     wait_for_port,
 )
 
@@ -49,7 +49,7 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
         env = jupyter_env(
             home, runtime=own / "runtime", **{"TMPDIR": str(own / "tmp"), **(extra_env or {})}
         )
-        cmd = voila_command("." if notebook.is_dir() else notebook.name, port)
+        cmd = plain_voila_command("." if notebook.is_dir() else notebook.name, port)
         cwd = notebook if notebook.is_dir() else notebook.parent
         proc = start_logged(cmd, cwd=cwd, env=env, log=log)
         started.append((proc, own))

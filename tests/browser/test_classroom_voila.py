@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from nosworkbook import access
+from nosworkbook.classroom import access
 from nosworkbook.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]

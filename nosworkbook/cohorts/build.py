@@ -22,10 +22,10 @@ from typing import Any
 
 from nosworkbook import runtime
 from nosworkbook.catalog import Catalog, load
-from nosworkbook.cohorts import Cohort, load_cohort
+from nosworkbook.cohorts.schema import Cohort, load_cohort
 from nosworkbook.files import sha256_of, write_text_atomic
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # the nosworkbook package
 
 
 @dataclass
@@ -111,14 +111,14 @@ def _kernel_manager_class(folder: str) -> type:
     from jupyter_client.manager import KernelManager
     from traitlets import CaselessStrEnum, default
 
-    class IPCKernelManager(KernelManager):
+    class BuildKernelManager(KernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
         @default("ip")
         def _ip_default(self) -> str:
             return os.path.join(folder, "kernel")
 
-    return IPCKernelManager
+    return BuildKernelManager
 
 
 def _worker_setup(scratch: str) -> None:

@@ -8,15 +8,15 @@ kernel), bound to localhost unless told otherwise, with sources stripped and no 
   learner to `voila/render/index.ipynb`: the generated index with their progress.
 - Pools: `pool` kernels are kept ready, the notebook already run, for the index and for each
   unit named in `units`; none for the rest (Voila would otherwise preheat every notebook).
-  `nosworkbook.classroom` turns this into Voila's `kernel_pools_config`. A taken kernel is
+  `nosworkbook.classroom.kernels` turns this into Voila's `kernel_pools_config`. A taken kernel is
   replaced 30 s later, once the class has arrived, not while learners are still waiting; and
   kernels use Unix sockets, not TCP ports that many kernels starting at once could race for.
 - Culling: a kernel with no open page is shut down after `cull_after` idle seconds. A closed
   laptop stops answering the websocket's pings and the server drops the socket after about
   90 seconds, so its kernel goes too. A page still open and connected keeps its kernel
   (`cull_connected=False`): a learner reading for twenty minutes loses nothing.
-- Cap: at most `max_kernels` live kernels, pools included (`nosworkbook.classroom`); one more
-  gets the "busy" page with HTTP status 503.
+- Cap: at most `max_kernels` live kernels, pools included (`nosworkbook.classroom.kernels`);
+  one more gets the "busy" page with HTTP status 503.
 - Token: beyond localhost the server asks for a token; it reaches Voila through the
   environment (`JUPYTER_TOKEN`), never the command line, which other users can read.
 - Only notebooks we generated or built are served: see `check_folder`.
@@ -38,11 +38,11 @@ from nosworkbook.errors import NosworkbookError
 from nosworkbook.files import sha256_of
 
 if TYPE_CHECKING:
-    from nosworkbook.build import BuildSummary
+    from nosworkbook.cohorts.build import BuildSummary
 
 LOCALHOST = frozenset({"127.0.0.1", "localhost", "::1"})
 TEMPLATE = "nosworkbook"
-KERNEL_MANAGER = "nosworkbook.classroom.ClassroomKernelManager"
+KERNEL_MANAGER = "nosworkbook.classroom.kernels.ClassroomKernelManager"
 INDEX = "index.ipynb"
 DEFAULT_POOL = 2
 DEFAULT_CULL_AFTER = 900
@@ -51,7 +51,7 @@ DEFAULT_MAX_KERNELS = 40
 
 def jupyter_data_dir() -> Path:
     """The folder added to `JUPYTER_PATH`: it holds `voila/templates/nosworkbook`."""
-    return Path(__file__).resolve().parent / "data" / "jupyter"
+    return Path(__file__).resolve().parents[1] / "data" / "jupyter"
 
 
 def is_localhost(host: str) -> bool:
@@ -249,7 +249,7 @@ def address(host: str, port: int, token: str | None = None) -> str:
 def build_cohort(cohort_file: Path, out: Path = Path("build")) -> BuildSummary:
     """Build the cohort into `out/<slug>/` (units whose inputs have not changed are skipped);
     refuses if any unit failed, so a learner never meets a broken or out-of-date workbook."""
-    from nosworkbook.build import build
+    from nosworkbook.cohorts.build import build
 
     summary = build(cohort_file, out=out, show_progress=True)
     if summary.failed:
