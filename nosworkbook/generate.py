@@ -51,7 +51,7 @@ def _notebook(cells: list[NotebookNode], title: str) -> NotebookNode:
 
 
 def unit_notebook(unit: Unit, today: date | None = None) -> NotebookNode:
-    """The workbook for one unit, following the notebook anatomy in DESIGN.md."""
+    """The workbook for one unit, following the notebook anatomy in docs/DESIGN.md."""
     today = today or date.today()
     title = [
         f"# {unit.urn}: {md_escape(unit.title)}",

@@ -8,7 +8,7 @@ from nosworkbook.exercises import Setting, get
 from nosworkbook.exercises.risk import classify
 from nosworkbook.exercises.toolkit.matrix import MATRICES, band_text, get_matrix
 
-# Every cell of the default matrices, from DESIGN.md: 3x3 product 1-2 low, 3-4 medium, 6-9
+# Every cell of the default matrices, from docs/DESIGN.md: 3x3 product 1-2 low, 3-4 medium, 6-9
 # high; 5x5 product 1-4 low, 5-12 medium, 15-25 high.
 EXPECTED_3 = {1: "low", 2: "low", 3: "medium", 4: "medium", 6: "high", 9: "high"}
 EXPECTED_5 = {p: "low" if p <= 4 else "medium" if p <= 12 else "high" for p in range(1, 26)}

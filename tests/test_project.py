@@ -147,3 +147,42 @@ def test_nothing_imports_upward():
             if target in modules and target != "nosworkbook" and _layer(target) > own:
                 wrong.append(f"{name} imports {target}")
     assert not wrong, wrong
+
+
+def test_the_design_is_in_the_repository_and_its_layout_names_only_what_exists():
+    design = (ROOT / "docs" / "DESIGN.md").read_text(encoding="utf-8")
+    assert "docs/DESIGN.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in [ROOT / "README.md", *ROOT.glob("nosworkbook/**/*.py"), *ROOT.glob("tests/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        assert "../" + "shared" not in text, f"{path} points outside the repository"
+    block = re.search(r"## Layout.*?```\n(.*?)```", design, re.S)
+    assert block
+    stack: list[tuple[int, str]] = []
+    named = []
+    for line in block[1].splitlines():
+        match = re.match(r"^( *)([A-Za-z_]+(?:/|\.py))\s", line + " ")
+        if not match:
+            continue
+        depth, name = len(match[1]), match[2]
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        parent = stack[-1][1] if stack else ""
+        path = parent + name
+        named.append(path)
+        if name.endswith("/"):
+            stack.append((depth, path))
+    assert len(named) > 25
+    missing = [p for p in named if not (ROOT / p).exists() and p not in ("build/",)]
+    assert not missing, missing
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "nosworkbook").glob("*.py")}
+    folders = {
+        p.relative_to(ROOT).as_posix() + "/"
+        for p in (ROOT / "nosworkbook").iterdir()
+        if p.is_dir() and not p.name.startswith("__")
+    }
+    unnamed = sorted(
+        (modules | folders)
+        - set(named)
+        - {"nosworkbook/__init__.py", "nosworkbook/__main__.py", "nosworkbook/data/"}
+    )
+    assert not unnamed, f"docs/DESIGN.md does not say what these are for: {unnamed}"

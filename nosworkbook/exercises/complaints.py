@@ -1,6 +1,6 @@
 """Complaint handling: put the ISO 10002 process in order, judge a complaint, weigh the options.
 
-The default process follows ISO 10002 as summarised in DESIGN.md: receive and record,
+The default process follows ISO 10002 as summarised in docs/DESIGN.md: receive and record,
 acknowledge, assess, investigate, respond, communicate the decision, close; then analyse
 complaints for improvement. A scenario may give its own steps (for example a problem-handling
 procedure) in the same shape.

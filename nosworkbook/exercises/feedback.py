@@ -1,6 +1,6 @@
 """Customer feedback analysis: NPS, CSAT, CES and FCR from survey data, checked by calculation.
 
-The measures follow common usage (DESIGN.md, "Reference facts"):
+The measures follow common usage (docs/DESIGN.md, "Reference facts"):
 
 - NPS (Net Promoter Score): 0-10 "how likely are you to recommend us?". Promoters score 9-10,
   passives 7-8, detractors 0-6 (so 6 is a detractor). NPS = % promoters - % detractors, from

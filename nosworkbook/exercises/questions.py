@@ -1,6 +1,6 @@
 """Question technique: name the type of a question, and turn a closed question into an open one.
 
-Question types follow DESIGN.md: open, closed, probing, leading, hypothetical, reflective or
+Question types follow docs/DESIGN.md: open, closed, probing, leading, hypothetical, reflective or
 summarising, and funnel (a sequence that narrows from open to closed).
 
 A rewrite is checked by rule, so the learner is always told which rule it broke:
