@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
+
 from nosworkbook.exercises import Setting, get
 from nosworkbook.exercises.answers import model_answer
 from nosworkbook.widgets.exercise import ExerciseWidget, markdown_html
 
 ID = "INSCS027.risk-classification"
+_seq = itertools.count(1)
 
 
 def send(widget, answer, epoch=None):
-    widget._on_custom_msg(
-        widget,
-        {"type": "check", "answer": answer, "epoch": widget._epoch if epoch is None else epoch},
-        None,
-    )
+    """What the browser sends when the learner chooses Check my answer."""
+    epoch = widget._epoch if epoch is None else epoch
+    message = {"type": "check", "seq": next(_seq), "answer": answer, "epoch": epoch}
+    widget._on_custom_msg(widget, message, None)
 
 
 def test_check_from_the_browser_scores_and_calls_back():
@@ -36,12 +38,13 @@ def test_refused_when_disabled_or_stale():
     widget.send = lambda msg, *a, **k: replies.append(msg)
     widget.on_attempt(lambda *args: attempts.append(args))
     send(widget, model_answer(ID))
-    assert attempts == [] and replies[-1]["type"] == "refused"
+    assert attempts == [] and replies[-1]["type"] == "ack" and replies[-1]["ok"] is False
+    assert replies[-1]["error"] == "Sign in to answer this exercise."
     widget.disabled = False
     old = widget._epoch
     widget.clear()
     send(widget, model_answer(ID), epoch=old)  # typed before a learner switch
-    assert attempts == []
+    assert attempts == [] and replies[-1]["error"] == "stale"
 
 
 def test_restore_rechecks_and_clear_empties():
@@ -59,8 +62,11 @@ def test_failed_save_is_reported():
         raise OSError("disk full")
 
     widget.on_attempt(broken)
+    replies = []
+    widget.send = lambda msg, *a, **k: replies.append(msg)
     send(widget, model_answer(ID))
-    assert widget.result["score"] == 1.0 and "could not be saved" in widget.result["error"]
+    assert widget.result["score"] == 1.0 and "error" not in widget.result  # checked, shown
+    assert replies[-1]["ok"] is False and "could not be saved" in replies[-1]["error"]
 
 
 def test_text_is_sized_and_markup_escaped():

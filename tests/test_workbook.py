@@ -166,8 +166,8 @@ def test_exercise_attempts_are_saved_and_the_latest_restored(store):
     wb.sign_in.submit("a.khan")
     assert not widget.disabled
     message = {"type": "check", "epoch": widget._epoch}
-    widget._on_custom_msg(widget, message | {"answer": {"risk1.level": "low"}}, None)
-    widget._on_custom_msg(widget, message | {"answer": model_answer(exercise_id)}, None)
+    widget._on_custom_msg(widget, message | {"seq": 1, "answer": {"risk1.level": "low"}}, None)
+    widget._on_custom_msg(widget, message | {"seq": 2, "answer": model_answer(exercise_id)}, None)
     attempts = open_store(str(store)).attempts("default", "a.khan", exercise_id)
     assert [round(a.score, 2) for a in attempts][-1] == 1.0 and len(attempts) == 2
     again = make(store)

@@ -4,12 +4,13 @@ A unit's checklist can hold 50+ criteria. Built from stock ipywidgets that is se
 models (slow to load in Voila); here the whole checklist is one model and a small ES module
 draws it with plain DOM.
 
-Data flow. The browser never writes `values` itself. Each user edit is sent as a custom message
-`{"type": "edit", "id", "seq", "epoch", "rating"?, "evidence"?}` (absent keys mean unchanged);
-Python validates it, stores it in `values` with a fresh "changed" timestamp (which syncs back
-to every view), calls the `on_change` callbacks once, and acknowledges with
-`{"type": "ack", "seq", "ok", "error"}`. `set_values` and `clear` bump `_epoch`, so edits typed
-for a previous learner that are still in flight are refused rather than saved for the next one.
+Data flow (`nosworkbook.widgets.base.SavingWidget`). The browser never writes `values` itself.
+Each user edit is sent as a message `{"type": "edit", "id", "seq", "epoch", "rating"?,
+"evidence"?}` (absent keys mean unchanged); Python validates it, puts it in `values`, calls the
+`on_change` callbacks once, stamps the item "changed" with the time the store gave its save
+(`Record.changed_at`), and acknowledges with `{"type": "ack", "seq", "ok", "error"}`.
+`set_values` and `clear` bump `_epoch`, so edits typed for a previous learner that are still
+in flight are refused rather than saved for the next one.
 """
 
 from __future__ import annotations
@@ -18,22 +19,20 @@ import html
 import logging
 import pathlib
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
-import anywidget
 import traitlets
 
 from nosworkbook.ids import MAX_EVIDENCE
 from nosworkbook.settings import DEFAULT_SCALE
+from nosworkbook.widgets.base import Rejected, SavingWidget, ToSave, iso
 
 logger = logging.getLogger(__name__)
 
 STATIC_EVIDENCE_CHARS = 300  # evidence shown per item in the static view, to keep files lean
-# The only trait the browser may change; everything else goes through validated edit messages.
-_FRONTEND_WRITABLE = frozenset({"only_incomplete"})
 
 ChangeCallback = Callable[[str, str | None, str], Any]
+"""`(criterion_id, rating, evidence)`; returns what the store stored (a `Record`) or None."""
 
 
 class CriterionLike(Protocol):
@@ -49,59 +48,16 @@ class CriterionLike(Protocol):
     def text(self) -> str: ...
 
 
-class EditRejected(ValueError):
-    """An edit from the browser that cannot be stored; the message goes back to the learner."""
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(value: object) -> str | None:
-    """A "changed" value as an ISO 8601 string (stores may hand back datetimes or strings)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value).isoformat(timespec="seconds")
-        except ValueError:
-            logger.warning("ignoring unreadable changed date %r", value)
-            return None
-    logger.warning("ignoring changed date of type %s", type(value).__name__)
-    return None
-
-
-class StaticFallback:
-    """Adds a static `text/html` (and a short `text/plain`) view to a widget's display output.
-
-    Front ends with a widget manager (JupyterLab, Voila) still draw the live widget; viewers
-    without one (GitHub, nbviewer, an executed notebook opened without its kernel) show the
-    HTML instead. Subclasses build it with `html.escape` around every piece of data.
-    """
-
-    def _static_html(self) -> str:
-        raise NotImplementedError
-
-    def _static_text(self) -> str:
-        raise NotImplementedError
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
-        if bundle is None:  # no view: nothing to display
-            return None
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, None)
-        data = {**data, "text/plain": self._static_text(), "text/html": self._static_html()}
-        return data if metadata is None else (data, metadata)
-
-
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-class Checklist(StaticFallback, anywidget.AnyWidget):
+class Checklist(SavingWidget):
     """A rating, an evidence note and a last-changed date for each criterion of a checklist."""
+
+    # The only trait the browser may change; answers arrive as validated edit messages.
+    BROWSER_WRITABLE: ClassVar[frozenset[str]] = frozenset({"only_incomplete"})
+    VERBS: ClassVar[Mapping[str, str]] = {"edit": "_on_edit"}
 
     _esm = pathlib.Path(__file__).parent / "static" / "checklist.js"
     _css = pathlib.Path(__file__).parent / "static" / "checklist.css"
@@ -112,16 +68,7 @@ class Checklist(StaticFallback, anywidget.AnyWidget):
     scale = traitlets.List(traitlets.Unicode(), default_value=list(DEFAULT_SCALE)).tag(sync=True)
     values = traitlets.Dict().tag(sync=True)
     only_incomplete = traitlets.Bool(False).tag(sync=True)
-    disabled = traitlets.Bool(False).tag(sync=True)
-    disabled_note = traitlets.Unicode("Sign in to record your answers.").tag(sync=True)
     max_evidence = traitlets.Int(MAX_EVIDENCE, read_only=True).tag(sync=True)
-    _epoch = traitlets.Int(0).tag(sync=True)
-
-    def __init__(self, **kwargs: Any) -> None:
-        self._callbacks: list[ChangeCallback] = []
-        self._clock: Callable[[], datetime] = _utcnow
-        super().__init__(**kwargs)
-        self.on_msg(self._on_custom_msg)
 
     # --- construction -------------------------------------------------------------------------
 
@@ -174,13 +121,13 @@ class Checklist(StaticFallback, anywidget.AnyWidget):
     def on_change(self, callback: ChangeCallback, remove: bool = False) -> None:
         """Register `callback(criterion_id, rating, evidence)`, called once per learner edit.
 
-        Use it to save to the progress store. `set_values` and `clear` never call it, so
-        loading saved answers does not write them straight back.
+        Use it to save to the progress store, and return what the store stored (its
+        `Record`): the item then shows the store's `changed_at` as "Last changed". If no
+        callback returns anything, the widget's own clock dates the change. An exception
+        marks the edit as not saved. `set_values` and `clear` never call it, so loading saved
+        answers does not write them straight back.
         """
-        if remove:
-            self._callbacks.remove(callback)
-        else:
-            self._callbacks.append(callback)
+        self._add_saver(callback, remove)
 
     def set_values(self, values: Mapping[str, Mapping[str, Any]]) -> None:
         """Show saved answers (e.g. after sign-in), replacing what is shown; fires no callbacks.
@@ -202,7 +149,7 @@ class Checklist(StaticFallback, anywidget.AnyWidget):
             loaded[cid] = {
                 "rating": rating,
                 "evidence": str(evidence)[:MAX_EVIDENCE],
-                "changed": _iso(entry.get("changed")),
+                "changed": iso(entry.get("changed")),
             }
         with self.hold_sync():
             self._epoch += 1
@@ -241,72 +188,40 @@ class Checklist(StaticFallback, anywidget.AnyWidget):
 
     # --- browser -> Python --------------------------------------------------------------------
 
-    def set_state(self, sync_data: dict[str, Any]) -> None:
-        """Accept only the filter from the browser: answers must arrive as validated edits."""
-        allowed = {k: v for k, v in sync_data.items() if k in _FRONTEND_WRITABLE}
-        refused = [k for k in sync_data if k not in _FRONTEND_WRITABLE]
-        if refused:
-            logger.warning("ignoring browser update of %s", ", ".join(refused))
-        if allowed:
-            super().set_state(allowed)
-        if refused:
-            self.send_state([k for k in refused if k in self.keys])  # put the browser right
-
-    def _on_custom_msg(self, _widget: object, content: Any, _buffers: object) -> None:
-        if not isinstance(content, dict) or content.get("type") != "edit":
-            logger.warning("ignoring unknown checklist message %r", content)
-            return
-        seq = content.get("seq")
-        try:
-            changed = self._apply_edit(content)
-        except EditRejected as exc:
-            self.send({"type": "ack", "seq": seq, "ok": False, "error": str(exc)})
-            return
-        error = None
-        if changed is not None:
-            entry = self.values[changed]
-            for callback in list(self._callbacks):
-                try:
-                    callback(changed, entry["rating"], entry["evidence"])
-                except Exception:  # a failed save must reach the learner, not only the log
-                    # Quietly: a traceback in the notebook would only alarm a learner.
-                    logger.debug("saving %s failed", changed, exc_info=True)
-                    error = "Your answer could not be saved. Please try again or tell your tutor."
-        self.send({"type": "ack", "seq": seq, "ok": error is None, "error": error})
-
-    def _apply_edit(self, msg: dict[str, Any]) -> str | None:
-        """Validate and store one edit; the criterion id if anything changed, else None."""
-        if msg.get("epoch") != self._epoch:
-            raise EditRejected("stale")  # typed before a sign-out or learner switch
-        if self.disabled:
-            raise EditRejected("Editing is turned off.")
+    def _on_edit(self, msg: dict[str, Any]) -> ToSave | None:
+        """Validate one edit and show it; what to save, or None if nothing changed."""
         cid = msg.get("id")
         if cid not in self._ids():
-            raise EditRejected(f"Unknown item {cid!r}.")
+            raise Rejected(f"Unknown item {cid!r}.")
         old = self.values.get(cid) or {"rating": None, "evidence": "", "changed": None}
         rating, evidence = old.get("rating"), old.get("evidence") or ""
         if "rating" in msg:
             rating = msg["rating"]
             if rating is not None and rating not in self.scale:
-                raise EditRejected(f"{rating!r} is not a rating on this checklist.")
+                raise Rejected(f"{rating!r} is not a rating on this checklist.")
         if "evidence" in msg:
             evidence = msg["evidence"]
             if not isinstance(evidence, str):
-                raise EditRejected("Evidence must be text.")
+                raise Rejected("Evidence must be text.")
             if len(evidence) > MAX_EVIDENCE:
-                raise EditRejected(
+                raise Rejected(
                     f"Evidence is limited to {MAX_EVIDENCE:,} characters; "
                     f"this has {len(evidence):,}."
                 )
         if rating == old.get("rating") and evidence == (old.get("evidence") or ""):
             return None  # e.g. a blur after the debounced send: nothing new to save
-        entry = {
-            "rating": rating,
-            "evidence": evidence,
-            "changed": self._clock().isoformat(timespec="seconds"),
-        }
+        # "changed" stays the last stored date until the store has this edit too.
+        entry = {"rating": rating, "evidence": evidence, "changed": old.get("changed")}
         self.values = {**self.values, cid: entry}
-        return cid
+        return ToSave((cid, rating, evidence), lambda stored: self._stamp(cid, stored), cid)
+
+    def _stamp(self, cid: str, stored: Any) -> None:
+        """Date an item with the store's `changed_at`; the widget's clock if nothing saves."""
+        changed = self._now_iso() if stored is None else iso(getattr(stored, "changed_at", None))
+        if changed is None:
+            logger.warning("%s: the save returned %r, which has no changed_at", cid, stored)
+            changed = self._now_iso()
+        self.values = {**self.values, cid: {**self.values[cid], "changed": changed}}
 
     # --- static view (executed notebooks read without a kernel) -------------------------------
 

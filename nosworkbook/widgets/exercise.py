@@ -8,29 +8,57 @@ Field types: `choice` (radio group), `select`, `multi` (checkboxes), `text` (tex
 `number`, `order` (a list re-ordered with Move up / Move down buttons) and `group` (a fieldset
 of other fields). Block types: `html` (rendered by Python from markdown, raw HTML escaped),
 `table`, `image` (data URL) and `matrix` (cells with a level shown in words and colour).
+
+Checking goes through the widget base (`nosworkbook.widgets.base.SavingWidget`): the browser
+sends `{"type": "check", "seq", "epoch", "answer"}`, the kernel marks it, shows the feedback,
+saves the attempt and acknowledges with `{"type": "ack", "seq", "ok", "error"}`. "Last
+checked" is the time the store gave the attempt. A restored attempt shows the score it was
+given when it was checked (the one reports use); if marking it again today gives another
+score, the widget says so rather than quietly showing a different mark.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import anywidget
 import mistune
 import traitlets
 
 from nosworkbook import ids
 from nosworkbook.exercises.base import Exercise, Result
-from nosworkbook.widgets.checklist import StaticFallback
+from nosworkbook.widgets.base import Rejected, SavingWidget, ToSave, iso
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 5_000
-AttemptCallback = Callable[[str, dict[str, Any], Result], None]
+AttemptCallback = Callable[[str, dict[str, Any], Result], Any]
+"""`(exercise_id, answer, result)`; returns what the store stored (an `Attempt`) or None."""
+
+
+class SaveFailed(RuntimeError):
+    """`ExerciseWidget.submit` checked the answer but a save callback failed."""
+
+
+def percent(score: float) -> int:
+    """A score between 0 and 1 as the whole percentage the learner sees."""
+    return round(100 * float(score))
+
+
+def marked_again(stored: float, now: float) -> str:
+    """The sentence shown when a saved attempt would score differently if marked today."""
+    if percent(stored) == percent(now):
+        return ""
+    return (
+        f"When you checked this it scored {percent(stored)}%. "
+        f"Marked again today it scores {percent(now)}%. "
+        "The feedback below is from marking it again today."
+    )
+
 
 _markdown = mistune.create_markdown(escape=True, plugins=["table"])
 
@@ -111,8 +139,13 @@ def field_names(fields: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return names
 
 
-class ExerciseWidget(StaticFallback, anywidget.AnyWidget):
+class ExerciseWidget(SavingWidget):
     """An exercise's scenario, form and feedback as one widget model."""
+
+    VERBS: ClassVar[Mapping[str, str]] = {"check": "_on_check"}
+    SAVE_FAILED: ClassVar[str] = (
+        "Your answer was checked but could not be saved. Please try again or tell your tutor."
+    )
 
     _esm = Path(__file__).parent / "static" / "exercise.js"
     _css = Path(__file__).parent / "static" / "exercise.css"
@@ -127,14 +160,14 @@ class ExerciseWidget(StaticFallback, anywidget.AnyWidget):
     result = traitlets.Dict().tag(sync=True)
     after = traitlets.List().tag(sync=True)
     checked_at = traitlets.Unicode("").tag(sync=True)
+    score_note = traitlets.Unicode("").tag(sync=True)  # a restored score that marking changed
     tutor_html = traitlets.Unicode("").tag(sync=True)
-    disabled = traitlets.Bool(False).tag(sync=True)
     disabled_note = traitlets.Unicode("Sign in to answer this exercise.").tag(sync=True)
-    _epoch = traitlets.Int(0).tag(sync=True)
+    # How long the browser waits for an ack before it says the answer was not saved.
+    _ack_timeout_ms = traitlets.Int(20_000).tag(sync=True)
 
     def __init__(self, exercise: Exercise, tutor_html: str = "", **kwargs: Any) -> None:
         self.exercise = exercise
-        self._callbacks: list[AttemptCallback] = []
         super().__init__(
             exercise_id=exercise.id,
             title=exercise.title,
@@ -145,7 +178,6 @@ class ExerciseWidget(StaticFallback, anywidget.AnyWidget):
             tutor_html=tutor_html,
             **kwargs,
         )
-        self.on_msg(self._on_custom_msg)
 
     # --- static view (executed notebooks read without a kernel) -------------------------------
 
@@ -164,9 +196,11 @@ class ExerciseWidget(StaticFallback, anywidget.AnyWidget):
             questions_html(self.fields),
         ]
         if self.result:
-            score = f"Score: {round(100 * float(self.result.get('score') or 0))}%."
+            score = f"Score: {percent(self.result.get('score') or 0)}%."
             summary = f"{score} {self.result.get('summary') or ''}".strip()
             parts.append(f"<h4>Feedback</h4><p>{esc(summary)}</p>")
+            if self.score_note:
+                parts.append(f"<p>{esc(self.score_note)}</p>")
             parts += [block_html(block) for block in self.after]
         if self.tutor_html:
             # rendered by tutor_notes through markdown_html, raw HTML escaped
@@ -174,45 +208,83 @@ class ExerciseWidget(StaticFallback, anywidget.AnyWidget):
         return f'<section class="nosw-static">{"".join(parts)}</section>'
 
     def on_attempt(self, callback: AttemptCallback) -> None:
-        """`callback(exercise_id, answer, result)` after every check, e.g. to save the attempt."""
-        self._callbacks.append(callback)
+        """`callback(exercise_id, answer, result)` after every check, e.g. to save the attempt.
 
-    def restore(self, answer: dict[str, Any] | None) -> None:
-        """Show a saved answer and its feedback (re-checked, so feedback is current)."""
+        Return what the store stored (its `Attempt`): "Last checked" then shows the store's
+        `attempted_at`. An exception tells the learner the attempt was not saved.
+        """
+        self._add_saver(callback)
+
+    def restore(
+        self,
+        answer: dict[str, Any] | None,
+        *,
+        score: float | None = None,
+        checked_at: datetime | str | None = None,
+    ) -> None:
+        """Show a saved attempt: its answer, the score it was given, and when it was checked.
+
+        Feedback is worked out again from the answer, so it reads as today's marking does;
+        the score shown is the stored one (what a report shows), and if marking the answer
+        again gives a different score the widget says so. Without a `score` (an answer that
+        was never marked) today's score is shown.
+        """
         with self.hold_sync():
             self._epoch += 1
             if not answer:
-                self.answer, self.result, self.after, self.checked_at = {}, {}, [], ""
+                self.answer, self.result, self.after = {}, {}, []
+                self.checked_at, self.score_note = "", ""
                 return
             clean = self._clean(answer)
             result = self.exercise.check(clean)
+            shown = result.as_dict()
+            note = ""
+            if score is not None:
+                shown["score"] = float(score)
+                note = marked_again(score, result.score)
             self.answer = clean
-            self.result = result.as_dict()
+            self.result = shown
             self.after = self.exercise.after_check(clean, result)
+            self.checked_at = iso(checked_at) or ""
+            self.score_note = note
 
     def clear(self) -> None:
         self.restore(None)
 
     def submit(self, answer: dict[str, Any]) -> Result:
-        """Check an answer as the form would, and tell the callbacks."""
+        """Check an answer as the form would, and save it; raises SaveFailed if saving failed.
+
+        This is the kernel's own way in, so it needs no epoch and works while disabled.
+        """
+        with self.hold_sync():
+            to_save = self._on_check({"answer": answer})
+        error = self._save(to_save)
+        if error is not None:
+            raise SaveFailed(error)
+        return to_save.args[2]
+
+    def _on_check(self, msg: dict[str, Any]) -> ToSave:
+        """Mark the answer and show the feedback; the attempt to save."""
+        answer = msg.get("answer")
+        if not isinstance(answer, dict):
+            raise Rejected("Your answer could not be read. Please try again.")
         clean = self._clean(answer)
         result = self.exercise.check(clean)
-        with self.hold_sync():
-            self.answer = clean
-            self.result = result.as_dict()
-            self.after = self.exercise.after_check(clean, result)
-            self.checked_at = datetime.now(UTC).isoformat(timespec="seconds")
-        for callback in list(self._callbacks):
-            try:
-                callback(self.exercise.id, clean, result)
-            except Exception:
-                logger.debug("saving the attempt at %s failed", self.exercise.id, exc_info=True)
-                self.result = {
-                    **self.result,
-                    "error": "Your answer was checked but could not be saved. "
-                    "Please try again or tell your tutor.",
-                }
-        return result
+        self.answer = clean
+        self.result = result.as_dict()
+        self.after = self.exercise.after_check(clean, result)
+        self.score_note = ""
+        return ToSave((self.exercise.id, clean, result), self._checked, self.exercise.id)
+
+    def _checked(self, stored: Any) -> None:
+        """Date the check with the store's `attempted_at`; the widget's clock if nothing saves."""
+        when = self._now_iso() if stored is None else iso(getattr(stored, "attempted_at", None))
+        if when is None:
+            logger.warning(
+                "%s: the save returned %r, without attempted_at", self.exercise.id, stored
+            )
+            when = self._now_iso()
+        self.checked_at = when
 
     def _clean(self, answer: dict[str, Any]) -> dict[str, Any]:
         """Keep only this form's fields, as text or lists of text, within size limits."""
@@ -226,12 +298,3 @@ class ExerciseWidget(StaticFallback, anywidget.AnyWidget):
             elif value is not None:
                 clean[name] = str(value)[:MAX_TEXT]
         return clean
-
-    def _on_custom_msg(self, _widget: object, content: Any, _buffers: object) -> None:
-        if not isinstance(content, dict) or content.get("type") != "check":
-            return
-        if self.disabled or content.get("epoch") != self._epoch:
-            self.send({"type": "refused", "reason": "Sign in to answer this exercise."})
-            return
-        answer = content.get("answer")
-        self.submit(answer if isinstance(answer, dict) else {})

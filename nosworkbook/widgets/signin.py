@@ -13,12 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import anywidget
 import traitlets
 
 from nosworkbook import ids
 from nosworkbook.ids import LEARNER_RULE
-from nosworkbook.widgets.checklist import StaticFallback
+from nosworkbook.widgets.base import KernelOwnedWidget
 
 STATIC_NOTE = "Sign in to record your answers (learner id)."
 
@@ -27,8 +26,12 @@ SignInHandler = Callable[[str, str], None]  # (learner id, access code)
 _STATIC = Path(__file__).parent / "static"
 
 
-class SignIn(StaticFallback, anywidget.AnyWidget):
-    """A sign-in form; handlers run in the kernel when the learner submits it."""
+class SignIn(KernelOwnedWidget):
+    """A sign-in form; handlers run in the kernel when the learner submits it.
+
+    The browser writes none of its traits: who is signed in is the kernel's to say, and
+    what the learner typed arrives only in the sign-in message.
+    """
 
     _esm = _STATIC / "signin.js"
     _css = _STATIC / "signin.css"

@@ -6,17 +6,19 @@ import html
 import re
 from pathlib import Path
 
-import anywidget
 import traitlets
 
-from nosworkbook.widgets.checklist import StaticFallback
+from nosworkbook.widgets.base import KernelOwnedWidget
 
 _STATIC = Path(__file__).parent / "static"
 _SAFE_HREF = re.compile(r"^[A-Za-z0-9._/-]+$")  # relative links to other notebooks only
 
 
-class ProgressSummary(StaticFallback, anywidget.AnyWidget):
-    """Rows of `{"label", "done", "rated", "total", "href"?}` shown with progress bars."""
+class ProgressSummary(KernelOwnedWidget):
+    """Rows of `{"label", "done", "rated", "total", "href"?}` shown with progress bars.
+
+    Display only: the browser writes none of its traits.
+    """
 
     _esm = _STATIC / "progress.js"
     _css = _STATIC / "progress.css"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nosworkbook import ids
 from nosworkbook.catalog import Catalog, Unit, load
@@ -20,6 +20,9 @@ from nosworkbook.widgets.exercise import ExerciseWidget, markdown_html
 from nosworkbook.widgets.summary import ProgressSummary
 from nosworkbook.workbook.about import About
 from nosworkbook.workbook.session import Session
+
+if TYPE_CHECKING:  # the store's module loads SQLAlchemy, which a page loads only on sign-in
+    from nosworkbook.store import Attempt, Record
 
 logger = logging.getLogger(__name__)
 
@@ -163,9 +166,10 @@ class Workbook(_Page):
             checklist.disabled = False
         for exercise_id, widget in self.exercises.items():
             attempt = saved.get(exercise_id)
-            widget.restore(attempt.answer if attempt is not None else None)
-            if attempt is not None:
-                widget.checked_at = attempt.attempted_at.isoformat(timespec="seconds")
+            if attempt is None:
+                widget.restore(None)
+            else:  # the stored score, not today's re-marking, is what the learner was given
+                widget.restore(attempt.answer, score=attempt.score, checked_at=attempt.attempted_at)
             widget.disabled = False
         self._update_progress()
 
@@ -180,17 +184,23 @@ class Workbook(_Page):
 
     # --- saving -------------------------------------------------------------------------------
 
-    def _save_attempt(self, exercise_id: str, answer: dict[str, Any], result: Any) -> None:
+    def _save_attempt(
+        self, exercise_id: str, answer: dict[str, Any], result: Any
+    ) -> Attempt | None:
+        """Called once per check: the stored attempt, whose time the widget shows."""
         if not self.learner:
-            return
-        self.store.save_attempt(self.cohort, self.learner, exercise_id, answer, result.score)
+            return None
+        return self.store.save_attempt(self.cohort, self.learner, exercise_id, answer, result.score)
 
-    def _save(self, criterion: str, rating: str | None, evidence: str) -> None:
-        """Called once per learner edit: write it to the store before anything else."""
+    def _save(self, criterion: str, rating: str | None, evidence: str) -> Record | None:
+        """Called once per learner edit: write it to the store before anything else.
+
+        Returns the stored record, so the checklist shows the store's `changed_at`.
+        """
         if not self.learner:
-            return
+            return None
         try:
-            self.store.save(
+            record = self.store.save(
                 cohort=self.cohort,
                 learner=self.learner,
                 criterion=criterion,
@@ -205,6 +215,7 @@ class Workbook(_Page):
             )
             raise  # the checklist marks the item as not saved
         self._update_progress()
+        return record
 
     def _update_progress(self) -> None:
         rows = []

@@ -1,9 +1,13 @@
-"""The Checklist widget in a real browser, served by standalone Voila.
+"""The Checklist widget in a real browser, served by standalone Voila, and the save path's acks.
 
 Controls are found by role and accessible name only, as a screen-reader user would find them.
 The notebook logs every `on_change` callback to `<run>.jsonl` and its widget-model count to
 `<run>.models.json`, where `<run>` is the page's `?run=` token, so each test checks its own
 kernel's view of what was saved.
+
+A second notebook holds one exercise whose save fails or stalls on demand, to check what the
+learner is told when an ack says "not saved", or does not come in time (the exercise's
+feedback and forms are tested in a whole workbook in test_workbook_voila.py).
 """
 
 from __future__ import annotations
@@ -238,3 +242,92 @@ def test_filter_shows_only_items_not_yet_competent(page: Page, run: Run) -> None
     only.uncheck()
     expect(group(page, "PC3")).to_be_visible()
     expect(page.get_by_role("radiogroup")).to_have_count(TOTAL)
+
+
+# --- the exercise widget's acks ---------------------------------------------------------------
+
+EXERCISE = """\
+import time
+from nosworkbook.exercises import get
+from nosworkbook.exercises.answers import model_answer
+from nosworkbook.widgets.exercise import ExerciseWidget
+
+exercise = ExerciseWidget(get("INSCS027.risk-classification"))
+exercise._ack_timeout_ms = 1500
+
+
+def _save(exercise_id, answer, result):
+    level = answer.get("risk1.level")
+    if level == "low":
+        raise OSError("disk full")  # the store refuses the attempt
+    if level == "medium":
+        time.sleep(5)  # the store is slow: the ack comes after the browser gave up waiting
+
+
+exercise.on_attempt(_save)
+# Stored at 60% under older marking; the same answer scores 100% today.
+answer = model_answer("INSCS027.risk-classification")
+exercise.restore(answer, score=0.6, checked_at="2026-11-23T09:30:00+00:00")
+exercise
+"""
+EXERCISE_TITLE = "Classify the risks in a customer service process"
+
+
+@pytest.fixture(scope="module")
+def exercise_server(voila_server, tmp_path_factory: pytest.TempPathFactory) -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(EXERCISE)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = tmp_path_factory.mktemp("exercise-nb") / "exercise.ipynb"
+    nbformat.write(nb, path)
+    return voila_server(path)
+
+
+@pytest.fixture()
+def exercise(page: Page, exercise_server: str):
+    expect.set_options(timeout=30_000)
+    page.goto(exercise_server)
+    region = page.get_by_role("region", name=EXERCISE_TITLE)
+    expect(region).to_be_visible(timeout=60_000)
+    return region
+
+
+def check(exercise, risk1_level: str) -> None:
+    exercise.get_by_role("combobox", name="Risk 1 level", exact=True).select_option(risk1_level)
+    exercise.get_by_role("button", name="Check my answer").click()
+
+
+def test_a_restored_attempt_shows_its_stored_score_and_says_why_today_differs(exercise) -> None:
+    feedback = exercise.get_by_role("status", name="Feedback")
+    expect(feedback.get_by_role("heading", name="Feedback: 60%", exact=True)).to_be_visible()
+    expect(feedback).to_contain_text(
+        "When you checked this it scored 60%. Marked again today it scores 100%."
+    )
+    expect(exercise.get_by_text(re.compile(r"^Last checked 23 Nov 2026"))).to_be_visible()
+    expect(exercise.get_by_role("alert")).to_have_count(0)
+
+
+def test_a_save_that_fails_is_shown_in_an_alert(exercise) -> None:
+    check(exercise, "low")
+    alert = exercise.get_by_role("alert")
+    expect(alert).to_have_text(
+        "Your answer was checked but could not be saved. Please try again or tell your tutor."
+    )
+    feedback = exercise.get_by_role("status", name="Feedback")
+    expect(feedback).to_contain_text("Feedback: 11 of 12 right")  # checked, just not saved
+    expect(feedback).not_to_contain_text("When you checked this")
+    check(exercise, "high")  # the store takes this one: the alert goes
+    expect(exercise.get_by_role("alert")).to_have_count(0)
+    expect(feedback).to_contain_text("Feedback: 12 of 12 right")
+
+
+def test_a_check_with_no_ack_in_time_is_shown_as_not_saved_until_the_ack_comes(exercise) -> None:
+    check(exercise, "medium")  # a 5 s save; the page waits 1.5 s for its ack
+    alert = exercise.get_by_role("alert")
+    expect(alert).to_contain_text("Your answer has not been saved", timeout=4_000)
+    expect(exercise.get_by_role("status", name="Feedback")).not_to_contain_text("Checking")
+    expect(alert).to_have_count(0, timeout=15_000)  # the late ack: it was saved after all

@@ -1,7 +1,15 @@
 // Exercise widget: scenario, material, a form built from field descriptions, and feedback.
 // Learner text is only ever set with textContent or value; the only HTML used is what Python
 // rendered from scenario markdown with raw HTML escaped.
+//
+// "Check my answer" sends {"type": "check", seq, epoch, answer}; the kernel marks and saves it
+// and answers every message with {"type": "ack", seq, ok, error} (nosworkbook/widgets/base.py).
+// A refused or failed save is shown in an alert under the button; so is a check that gets no
+// ack in time, until a late ack says it was saved after all.
 let counter = 0;
+
+const NO_REPLY =
+  "Your answer has not been saved: the workbook did not reply. Check your connection, then choose Check my answer again.";
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -71,7 +79,8 @@ function render({ model, el: root }) {
   const fieldsBox = el("div", { class: "nosw-ex-fields" });
   const button = el("button", { type: "submit", text: "Check my answer" });
   const note = el("p", { class: "nosw-ex-note" });
-  form.append(fieldsBox, el("div", { class: "nosw-ex-actions" }, button, note));
+  const error = el("p", { class: "nosw-ex-error", hidden: "" });
+  form.append(fieldsBox, el("div", { class: "nosw-ex-actions" }, button, note), error);
   const feedback = el("section", { class: "nosw-ex-feedback", role: "status", "aria-live": "polite", "aria-label": "Feedback" });
   const after = el("div", { class: "nosw-ex-after" });
   const tutor = el("details", { class: "nosw-ex-tutor" });
@@ -173,12 +182,48 @@ function render({ model, el: root }) {
     return out;
   }
 
+  // --- sending checks and their acks ---------------------------------------------------------
+
+  let seq = 0;
+  const awaiting = new Map(); // seq -> timer that says "not saved" if no ack comes
+
+  function showError(message) {
+    error.textContent = message || "";
+    error.hidden = !message;
+    if (message) error.setAttribute("role", "alert");
+    else error.removeAttribute("role");
+  }
+
+  function forgetAwaiting() {
+    for (const timer of awaiting.values()) clearTimeout(timer);
+    awaiting.clear();
+  }
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (model.get("disabled")) return;
+    seq += 1;
+    const sent = seq;
+    const wait = model.get("_ack_timeout_ms") || 20000;
+    awaiting.set(sent, setTimeout(() => {
+      if (!awaiting.has(sent)) return;
+      renderFeedback(); // not "Checking...": whatever the kernel last showed
+      showError(NO_REPLY);
+    }, wait));
+    showError("");
     feedback.replaceChildren(el("p", { text: "Checking\u2026" }));
-    model.send({ type: "check", answer: answer(), epoch: model.get("_epoch") });
+    model.send({ type: "check", seq: sent, epoch: model.get("_epoch"), answer: answer() });
   });
+
+  function onMessage(msg) {
+    if (!msg || msg.type !== "ack" || !awaiting.has(msg.seq)) return;
+    clearTimeout(awaiting.get(msg.seq));
+    awaiting.delete(msg.seq);
+    if (msg.seq !== seq) return; // an older check: the latest one decides what is shown
+    renderFeedback(); // the result may be unchanged (the same answer checked again)
+    if (msg.ok || msg.error === "stale") showError(""); // stale: typed for the last learner
+    else showError(msg.error || "Your answer was not saved. Please try again or tell your tutor.");
+  }
 
   function renderFeedback() {
     const result = model.get("result");
@@ -186,7 +231,12 @@ function render({ model, el: root }) {
     if (!result || result.score === undefined) return;
     const parts = result.parts || [];
     const right = parts.filter((p) => p.ok).length;
-    feedback.append(el("h4", { text: `Feedback: ${right} of ${parts.length} right (${Math.round(result.score * 100)}%)` }));
+    const percent = Math.round(result.score * 100);
+    // A restored attempt shows the score it was given; if marking it again today gives
+    // another, the parts below are today's, so the heading gives only the stored score.
+    const remarked = model.get("score_note");
+    feedback.append(el("h4", { text: remarked ? `Feedback: ${percent}%` : `Feedback: ${right} of ${parts.length} right (${percent}%)` }));
+    if (remarked) feedback.append(el("p", { class: "nosw-ex-remarked", text: remarked }));
     if (result.summary) feedback.append(el("p", { text: result.summary }));
     const list = el("ul");
     for (const part of parts) {
@@ -195,7 +245,6 @@ function render({ model, el: root }) {
         el("span", { text: part.feedback })));
     }
     feedback.append(list);
-    if (result.error) feedback.append(el("p", { class: "nosw-ex-error", text: result.error }));
   }
 
   function update(all) {
@@ -228,17 +277,23 @@ function render({ model, el: root }) {
     }
   }
 
+  function onEpoch() {
+    // Signed in, out or as someone else: acks still to come are for the last learner.
+    forgetAwaiting();
+    showError("");
+    update(false);
+  }
+
   update(true);
-  model.on("change:_epoch", () => update(false));
+  model.on("change:_epoch", onEpoch);
   model.on("change:answer", () => update(false));
   model.on("change:result", renderFeedback);
+  model.on("change:score_note", renderFeedback);
   model.on("change:after", () => after.replaceChildren(...model.get("after").map(renderBlock)));
   model.on("change:disabled", () => update(false));
   model.on("change:checked_at", () => update(false));
   for (const name of ["fields", "blocks", "intro_html", "tutor_html"]) model.on(`change:${name}`, () => update(true));
-  model.on("msg:custom", (msg) => {
-    if (msg.type === "refused") feedback.replaceChildren(el("p", { class: "nosw-ex-error", text: msg.reason }));
-  });
+  model.on("msg:custom", onMessage);
 }
 
 export default { render };
