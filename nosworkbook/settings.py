@@ -43,6 +43,27 @@ SECTORS: dict[str, Sector] = {
 }
 SectorName = Literal["general", "retail", "contact-centre", "hospitality", "public-sector"]
 
+
+@dataclass(frozen=True)
+class Nation:
+    """A nation whose bank holidays the exercises count (`exercises.toolkit.calendar`)."""
+
+    slug: str
+    words: str  # "England and Wales"
+    subdivision: str  # the `holidays` package's code for it within GB
+
+
+NATIONS: dict[str, Nation] = {
+    n.slug: n
+    for n in (
+        Nation("england-and-wales", "England and Wales", "ENG"),
+        Nation("scotland", "Scotland", "SCT"),
+        Nation("northern-ireland", "Northern Ireland", "NIR"),
+    )
+}
+NationName = Literal["england-and-wales", "scotland", "northern-ireland"]
+DEFAULT_NATION = "england-and-wales"
+
 EDITIONS: dict[str, str] = {
     "learner": "Learner edition: model answers and marking notes are not shown",
     "tutor": "Tutor edition: model answers and marking notes are shown",
@@ -89,6 +110,10 @@ class CohortSettings(BaseModel):
         DEFAULT_MATRIX, description='"3x3", "5x5" or a matrix of the cohort\'s own'
     )
     due: date | None = Field(None, description='due date, e.g. "2027-03-31"')
+    nation: NationName = Field(
+        DEFAULT_NATION,
+        description="bank holidays: england-and-wales | scotland | northern-ireland",
+    )
 
     @field_validator("rating_scale", mode="before")
     @classmethod
@@ -116,6 +141,7 @@ class CohortSettings(BaseModel):
             lines.append(("Organisation", self.organisation.strip()))
         sector = SECTORS[self.sector]
         lines.append(("Sector", f"{sector.words} (scenarios are set in {sector.place})"))
+        lines.append(("Bank holidays", NATIONS[self.nation].words))
         lines.append(("Edition", EDITIONS[self.edition]))
         lines.append(("Rating scale", " / ".join(self.rating_scale)))
         grid = get_matrix(self.risk_matrix)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from nosworkbook.exercises import get, sla
+from nosworkbook.exercises import Setting, get, sla
 from nosworkbook.exercises.sla import (
     MET,
     MISSED,
@@ -198,7 +198,12 @@ def test_the_worked_examples_have_the_deadlines_in_the_marking_notes():
     ("message", "written", "slip"),
     [
         (1, "17/04/2025 22:00", "You counted clock hours"),
-        (1, "Fri 18 Apr 2025 14:00", "You counted a bank holiday"),
+        (1, "Fri 18 Apr 2025 14:00", "You counted Good Friday (Fri 18 Apr 2025) and Easter Monday"),
+        (
+            1,
+            "Mon 21 Apr 2025 14:00",
+            "You counted Easter Monday (Mon 21 Apr 2025) as a working day",
+        ),
         (2, "Wed 16 Apr 2025 09:00", "stays at 17:00 that day"),
         (3, "Sun 13 Apr 2025 14:30", "starts at the next opening, Mon 14 Apr 2025 09:00"),
         (4, "Fri 18 Apr 2025 16:30", "Counted: Wed 16 Apr 16:30 to 17:00 (30 minutes)"),
@@ -254,8 +259,84 @@ def test_unreadable_deadlines_get_the_format():
 def test_tables_show_the_rules_and_the_messages():
     rules, inbox = get("INSCS020.sla-deadline").blocks()
     assert rules["rows"][0] == ["Working days", "Monday to Friday"]
-    assert rules["rows"][2] == ["Bank holidays (closed)", "Fri 18 Apr 2025, Mon 21 Apr 2025"]
+    assert rules["rows"][2] == [
+        "Bank holidays (closed)",
+        "Fri 18 Apr 2025 (Good Friday), Mon 21 Apr 2025 (Easter Monday)",
+    ]
     assert "unless the message says otherwise" in rules["rows"][3][1]
     assert inbox["rows"][2][4] == "4 hours"
     saturday = get("INSCS002.sla-deadline").blocks()[0]
     assert saturday["rows"][0] == ["Working days", "Monday to Saturday"]
+
+
+CHRISTMAS_2026 = {
+    "id": "INSCS020.christmas",
+    "title": "t",
+    "criteria": [],
+    "scenario": "s",
+    "sla_hours": 8,
+    "messages": [
+        {"received": "Thu 24 Dec 2026 13:00", "text": "x", "reply": "Wed 30 Dec 2026 9:00"}
+    ],
+}
+
+
+def test_bank_holidays_come_from_the_calendar_for_the_cohorts_nation():
+    from nosworkbook.exercises.toolkit.calendar import between
+
+    england = between("england-and-wales", date(2026, 12, 24), date(2027, 1, 4))
+    scotland = between("scotland", date(2026, 12, 24), date(2027, 1, 4))
+    assert list(england) == [
+        date(2026, 12, 25),
+        date(2026, 12, 26),
+        date(2026, 12, 28),
+        date(2027, 1, 1),
+    ]
+    assert date(2027, 1, 4) in scotland  # 2 January falls on a Saturday: Monday instead
+    assert date(2025, 4, 21) not in between("scotland", date(2025, 4, 1), date(2025, 4, 30))
+    assert date(2025, 3, 17) in between("northern-ireland", date(2025, 3, 1), date(2025, 3, 31))
+    with pytest.raises(ValueError, match="unknown nation 'wales'"):
+        between("wales", date(2025, 1, 1), date(2025, 1, 2))
+
+
+def test_the_deadline_and_its_explanation_follow_the_nation():
+    england = get("INSCS020.sla-deadline", Setting(nation="england-and-wales"))
+    scotland = get("INSCS020.sla-deadline", Setting(nation="scotland"))
+    assert england.model_answer()["message1.deadline"] == "Tue 22 Apr 2025 14:00"
+    assert scotland.model_answer()["message1.deadline"] == "Mon 21 Apr 2025 14:00"
+    assert scotland.model_answer()["message1.met"] == MISSED
+    right = {p.name: p for p in scotland.check(scotland.model_answer()).parts}
+    assert right["Message 1 deadline"].score == 1.0
+    assert "Easter Monday is not" in right["Message 1 deadline"].feedback
+    assert scotland.blocks()[0]["rows"][2][1] == "Fri 18 Apr 2025 (Good Friday)"
+    for nation in ("england-and-wales", "scotland", "northern-ireland"):
+        exercise = get("INSCS020.sla-deadline", Setting(nation=nation))
+        parts = exercise.check(exercise.model_answer()).parts
+        assert all(p.score == 1.0 for p in parts if p.name.startswith("Message")), nation
+
+
+def test_forgetting_one_substitute_bank_holiday_is_named():
+    exercise = SlaDeadline(spec=CHRISTMAS_2026)
+    want = exercise.model_answer()["message1.deadline"]
+    assert want == "Tue 29 Dec 2026 13:00"  # 4 hours on Christmas Eve, 4 on Tuesday
+    forgot = exercise.check({"message1.deadline": "Mon 28 Dec 2026 13:00"}).parts[0]
+    assert forgot.score == 0
+    assert "Boxing Day (observed) (Mon 28 Dec 2026) as a working day" in forgot.feedback
+
+
+def test_a_scenario_may_not_type_its_own_bank_holidays():
+    spec = {**CHRISTMAS_2026, "opening": {"holidays": ["2026-12-25"]}}
+    with pytest.raises(ValueError, match="bank holidays come from the calendar"):
+        SlaDeadline(spec=spec).blocks()
+
+
+def test_the_tutor_edition_shows_the_model_answer_for_the_cohorts_nation(tmp_path):
+    from nosworkbook.workbook import Workbook
+
+    store = str(tmp_path / "s.sqlite")
+    scottish = Workbook(
+        "INSCS020", edition="tutor", nation="scotland", store=store, auto_sign_in=False
+    )
+    notes = scottish.exercise("INSCS020.sla-deadline").tutor_html
+    assert "Mon 21 Apr 2025 14:00" in notes and "Tue 22 Apr 2025 14:00" not in notes
+    assert ("Bank holidays", "Scotland") in scottish.about.lines

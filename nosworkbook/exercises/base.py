@@ -16,23 +16,27 @@ from datetime import date
 from typing import Any, ClassVar
 
 from nosworkbook import ids
-from nosworkbook.settings import DEFAULT_MATRIX, SECTORS
+from nosworkbook.settings import DEFAULT_MATRIX, DEFAULT_NATION, NATIONS, SECTORS
 
 Answer = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class Setting:
-    """Who the exercise is written for: the cohort's organisation, sector and risk matrix."""
+    """Who the exercise is written for: the cohort's organisation, sector, risk matrix and the
+    nation whose bank holidays count."""
 
     organisation: str = ""
     sector: str = "general"
     risk_matrix: Any = DEFAULT_MATRIX
     today: date | None = None
+    nation: str = DEFAULT_NATION
 
     def __post_init__(self) -> None:
         if self.sector not in SECTORS:
             raise ValueError(f"unknown sector {self.sector!r}: choose one of {', '.join(SECTORS)}")
+        if self.nation not in NATIONS:
+            raise ValueError(f"unknown nation {self.nation!r}: choose one of {', '.join(NATIONS)}")
 
     @property
     def organisation_name(self) -> str:
@@ -114,6 +118,11 @@ class Exercise(ABC):
     @property
     def unit(self) -> str:
         return ids.unit_of(self.id)
+
+    def model_answer(self) -> dict[str, Any]:
+        """Answers that depend on the setting (an SLA deadline on the nation's holidays),
+        worked out for it; the tutors' model answer file gives the rest."""
+        return {}
 
     @property
     def title(self) -> str:

@@ -1,7 +1,9 @@
 """Service level agreements in working hours: when is the reply due, and was it on time?
 
 Working time is counted on the wall clock within opening hours (default 09:00 to 17:00,
-Monday to Friday), skipping weekends and the bank holidays given. Edge cases, decided once:
+Monday to Friday), skipping weekends and the bank holidays given. In the exercise the bank
+holidays are those of the cohort's nation, from the calendar (`toolkit.calendar`), never typed
+into scenario files. Edge cases, decided once:
 
 - A start outside working hours (before opening, after closing, at a weekend or on a bank
   holiday) rolls forward to the next opening: the clock starts then.
@@ -26,8 +28,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from nosworkbook.exercises.base import Answer, Exercise, Part, Result, answer_text, register
+from nosworkbook.exercises.toolkit import calendar
 from nosworkbook.exercises.toolkit.choices import check_choices, choice_fields
 from nosworkbook.exercises.toolkit.wording import variant
+from nosworkbook.settings import DEFAULT_NATION, NATIONS
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -239,6 +243,11 @@ def _day_list(days: Sequence[int]) -> str:
     return ", ".join(names)
 
 
+def _day_words(day: date) -> str:
+    """'Fri 18 Apr 2025'."""
+    return format_when(datetime.combine(day, time())).rsplit(" ", 1)[0]
+
+
 def _parse_day(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -253,20 +262,47 @@ def _parse_day(value: Any) -> int:
 class SlaDeadline(Exercise):
     """Work out each message's SLA deadline in working hours and judge whether the reply met it.
 
-    Spec: `opening`: `{start: "09:00", end: "17:00", days: [Mon, ...], holidays: [YYYY-MM-DD]}`;
-    `sla_hours`; `messages`: `{received, channel, text, reply, hours?, why?}` (times in any
-    format `parse_when` reads; text may vary by sector); `choices`: optional.
+    Spec: `opening`: `{start: "09:00", end: "17:00", days: [Mon, ...]}`; `sla_hours`;
+    `messages`: `{received, channel, text, reply, hours?, why?}` (times in any format
+    `parse_when` reads; text may vary by sector; `why` may vary by nation, keyed by nation);
+    `choices`: optional. The service is closed on the bank holidays of the cohort's nation.
     """
 
     @property
     def rules(self) -> dict[str, Any]:
         opening = self.spec.get("opening", {})
+        if "holidays" in opening:
+            raise ValueError(
+                f"{self.id}: bank holidays come from the calendar for the cohort's nation; "
+                "do not list them in the scenario"
+            )
         return {
             "day_start": time.fromisoformat(str(opening.get("start", "09:00"))),
             "day_end": time.fromisoformat(str(opening.get("end", "17:00"))),
             "working_days": tuple(_parse_day(d) for d in opening.get("days", range(5))),
-            "holidays": tuple(_as_date(h) for h in opening.get("holidays", ())),
+            "holidays": tuple(self.bank_holidays),
         }
+
+    @property
+    def bank_holidays(self) -> dict[date, str]:
+        """The nation's bank holidays over every year the messages' deadlines can reach."""
+        times = [parse_when(m[key]) for m in self.spec["messages"] for key in ("received", "reply")]
+        first, last = min(times).year, max(times).year + 1  # a deadline may cross New Year
+        return calendar.bank_holidays(self.setting.nation, range(first, last + 1))
+
+    def _in_period(self) -> dict[date, str]:
+        """The bank holidays from the first message to the last reply or deadline."""
+        messages = self._messages()
+        first = min(m["received"] for m in messages).date()
+        last = max(max(m["reply"], m["deadline"]) for m in messages).date()
+        return {d: n for d, n in self.bank_holidays.items() if first <= d <= last}
+
+    def _why(self, item: Mapping[str, Any]) -> str:
+        """A message's explanation, in the words for the cohort's nation where they differ."""
+        why = item.get("why", "")
+        if isinstance(why, Mapping) and set(why) <= set(NATIONS):
+            why = why.get(self.setting.nation) or why.get(DEFAULT_NATION, "")
+        return self.text(variant(why, self.setting.sector)).strip()
 
     def _messages(self) -> list[dict[str, Any]]:
         out = []
@@ -287,7 +323,7 @@ class SlaDeadline(Exercise):
     def blocks(self) -> list[dict[str, Any]]:
         rules = self.rules
         holidays = ", ".join(
-            format_when(datetime.combine(h, time())).rsplit(" ", 1)[0] for h in rules["holidays"]
+            f"{_day_words(day)} ({name})" for day, name in self._in_period().items()
         )
         rows = [
             ["Working days", _day_list(rules["working_days"])],
@@ -381,10 +417,10 @@ class SlaDeadline(Exercise):
                     "count."
                 )
             return "You counted clock hours: count only working hours, within opening times."
-        if rules["holidays"] and got == add_working_hours(
-            received, hours, **{**rules, "holidays": ()}
-        ):
-            return "You counted a bank holiday as a working day: the service is closed then."
+        if rules["holidays"]:
+            slip = self._holiday_slip(got, received, hours)
+            if slip:
+                return slip
         if got == add_working_hours(received, hours, **{**rules, "working_days": range(7)}):
             return "You counted the weekend: only working days count."
         want = m["deadline"]
@@ -406,7 +442,7 @@ class SlaDeadline(Exercise):
         for n, m in enumerate(self._messages(), 1):
             want = m["deadline"]
             counted = self.explain(m["received"], m["hours"])
-            why = self.text(m.get("why", "")).strip()
+            why = self._why(m)
             raw = answer_text(answer, f"message{n}.deadline")
             got: datetime | None = None
             name = f"Message {n} deadline"
@@ -438,6 +474,38 @@ class SlaDeadline(Exercise):
             parts.append(self._mark_met(answer, n, m, got))
         parts += check_choices(answer, self.spec.get("choices", []), self.text)
         return Result(tuple(parts))
+
+    def _holiday_slip(self, got: datetime, received: datetime, hours: float) -> str:
+        """Name the bank holidays a wrong deadline counted as working days, if that is the slip."""
+        rules = self.rules
+        want = add_working_hours(received, hours, **rules)
+        skipped = {
+            d: n for d, n in self.bank_holidays.items() if received.date() <= d <= want.date()
+        }
+        if not skipped:
+            return ""
+        tries = [dict(skipped)] + [{d: n} for d, n in skipped.items()]  # all, then each alone
+        for counted in tries:
+            kept = tuple(d for d in rules["holidays"] if d not in counted)
+            if got == add_working_hours(received, hours, **{**rules, "holidays": kept}):
+                days = " and ".join(f"{name} ({_day_words(d)})" for d, name in counted.items())
+                what = "a working day" if len(counted) == 1 else "working days"
+                return (
+                    f"You counted {days} as {what}: it is a bank holiday in "
+                    f"{NATIONS[self.setting.nation].words}, and the service is closed."
+                    if len(counted) == 1
+                    else f"You counted {days} as {what}: they are bank holidays in "
+                    f"{NATIONS[self.setting.nation].words}, and the service is closed."
+                )
+        return ""
+
+    def model_answer(self) -> dict[str, str]:
+        """The deadlines and verdicts for this setting (the nation's holidays decide them)."""
+        answer = {}
+        for n, m in enumerate(self._messages(), 1):
+            answer[f"message{n}.deadline"] = format_when(m["deadline"])
+            answer[f"message{n}.met"] = MET if m["reply"] <= m["deadline"] else MISSED
+        return answer
 
     def _mark_met(self, answer: Answer, n: int, m: Mapping[str, Any], got: datetime | None) -> Part:
         name = f"Message {n} met the SLA"

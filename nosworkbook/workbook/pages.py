@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from nosworkbook import ids
 from nosworkbook.catalog import Catalog, Unit, load
-from nosworkbook.exercises import Setting, for_unit
+from nosworkbook.exercises import Exercise, Setting, for_unit
 from nosworkbook.settings import day_words, read_parameters
 from nosworkbook.widgets.checklist import Checklist
 from nosworkbook.widgets.exercise import ExerciseWidget, markdown_html
@@ -27,15 +27,16 @@ if TYPE_CHECKING:  # the store's module loads SQLAlchemy, which a page loads onl
 logger = logging.getLogger(__name__)
 
 
-def tutor_notes(exercise_id: str) -> str:
-    """Model answer and marking notes as HTML, for the tutor edition."""
+def tutor_notes(exercise: Exercise) -> str:
+    """Model answer and marking notes as HTML, for the tutor edition. Parts of the model
+    answer that depend on the cohort's setting are worked out for it."""
     from nosworkbook.exercises import answers
 
-    entry = answers.for_unit(ids.unit_of(exercise_id)).get(exercise_id)
+    entry = answers.for_unit(ids.unit_of(exercise.id)).get(exercise.id)
     if not entry:
         return markdown_html("No model answer has been written for this exercise yet.")
     lines = ["**Model answer**", ""]
-    for name, value in entry["model_answer"].items():
+    for name, value in {**entry["model_answer"], **exercise.model_answer()}.items():
         shown = " → ".join(value) if isinstance(value, list) else value
         lines.append(f"- {name}: {shown}")
     lines += ["", "**Marking notes**", "", str(entry.get("marking_notes", "")).strip()]
@@ -105,6 +106,7 @@ class Workbook(_Page):
             organisation=settings.organisation,
             sector=settings.sector,
             risk_matrix=settings.risk_matrix,
+            nation=settings.nation,
         )
         self.unit: Unit = self.catalog[urn]
         # The notebook's own headings say "You must be able to" and "You need to know and
@@ -127,7 +129,7 @@ class Workbook(_Page):
             checklist.on_change(self._save)
         self.exercises: dict[str, ExerciseWidget] = {}
         for exercise in for_unit(urn, self.setting):
-            notes = tutor_notes(exercise.id) if self.edition == "tutor" else ""
+            notes = tutor_notes(exercise) if self.edition == "tutor" else ""
             widget = ExerciseWidget(exercise, tutor_html=notes, disabled=True)
             widget.on_attempt(self._save_attempt)
             self.exercises[exercise.id] = widget
