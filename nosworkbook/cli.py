@@ -25,7 +25,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except (NosworkbookError, UnknownIdentifier) as exc:
-            click.echo(f"nosworkbook: error: {exc}", err=True)
+            for line in str(exc).splitlines() or [""]:  # several problems: a line each
+                click.echo(f"nosworkbook: error: {line}", err=True)
             sys.exit(EXIT_USER_ERROR)
 
 

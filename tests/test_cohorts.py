@@ -121,3 +121,27 @@ def test_cohort_init_and_check(tmp_path):
     assert result.exit_code == 2 and "already exists" in result.output
     result = runner.invoke(main, ["cohort", "check", str(target)])
     assert result.exit_code == 0 and "3 units, 2 learners, retail, learner edition" in result.output
+
+
+def test_every_problem_in_a_cohort_file_is_named_with_its_line_in_one_run(tmp_path):
+    path = write(
+        tmp_path,
+        "name: X\n"
+        "units: [INSCS001, INSCS099]\n"
+        "due: 2027-02-30\n"
+        "sector: farming\n"
+        "learners:\n"
+        "  - id: a.khan\n"
+        "  - id: a.khan\n"
+        "  - id: bad id\n",
+    )
+    with pytest.raises(CohortError) as caught:
+        load_cohort(path)
+    lines = str(caught.value).splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == [f"{path}:{n}" for n in (2, 3, 4, 7, 8)]
+    assert "INSCS099" in lines[0] and "not a date" in lines[1] and "'farming'" in lines[2]
+    assert "appears twice" in lines[3] and "'bad id'" in lines[4]
+    result = CliRunner().invoke(main, ["cohort", "check", str(path)])
+    assert result.exit_code == 2
+    out = result.output.strip().splitlines()
+    assert len(out) == 5 and all(line.startswith("nosworkbook: error: ") for line in out)

@@ -32,11 +32,26 @@ _Loader.yaml_implicit_resolvers = {
 
 
 class CohortError(NosworkbookError):
-    """A cohort file that cannot be used: names the file, the line and the problem."""
+    """A cohort file that cannot be used: every problem in it, one line each, naming the file,
+    the line and the problem, in the order of the file (as a linter gives them)."""
 
     def __init__(self, path: str | Path, problem: str, line: int | None = None) -> None:
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {problem}")
+        self.path = Path(path)
+        self.problems: list[tuple[int | None, str]] = [(line, problem)]
+        super().__init__(self._text())
+
+    @classmethod
+    def several(cls, path: str | Path, problems: list[tuple[int | None, str]]) -> CohortError:
+        error = cls(path, problems[0][1], problems[0][0])
+        error.problems = sorted(problems, key=lambda p: (p[0] or 0, p[1]))
+        error.args = (error._text(),)
+        return error
+
+    def _text(self) -> str:
+        return "\n".join(
+            f"{self.path}:{line}: {problem}" if line else f"{self.path}: {problem}"
+            for line, problem in self.problems
+        )
 
 
 class Learner(BaseModel):
@@ -156,27 +171,31 @@ def load_cohort(path: str | Path) -> Cohort:
         ) from None
     if not isinstance(data, dict):
         raise CohortError(path, "a cohort file is a set of keys such as name, sector and units")
+    problems: list[tuple[int | None, str]] = []
     learners = data.get("learners") or []
     if isinstance(learners, list):
         seen: dict[str, int] = {}
         for index, learner in enumerate(learners):
             learner_id = learner.get("id") if isinstance(learner, dict) else None
-            if learner_id in seen:
-                raise CohortError(
-                    path,
-                    f"learner id {learner_id!r} appears twice "
-                    f"(also learner {seen[learner_id] + 1})",
-                    _line_of(node, ("learners", index, "id")),
+            if isinstance(learner_id, str) and learner_id in seen:
+                problems.append(
+                    (
+                        _line_of(node, ("learners", index, "id")),
+                        f"learner id {learner_id!r} appears twice "
+                        f"(also learner {seen[learner_id] + 1})",
+                    )
                 )
-            if learner_id is not None:
+            elif isinstance(learner_id, str):
                 seen[learner_id] = index
     try:
-        return Cohort.model_validate(data)
+        cohort = Cohort.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CohortError(path, _describe(first), _line_of(node, tuple(first["loc"]))) from None
+        problems += [(_line_of(node, tuple(e["loc"])), _describe(e)) for e in exc.errors()]
     except ValueError as exc:
-        raise CohortError(path, str(exc)) from None
+        problems.append((None, str(exc)))
+    if problems:
+        raise CohortError.several(path, problems)
+    return cohort
 
 
 def example_path() -> Path:
