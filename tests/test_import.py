@@ -202,3 +202,28 @@ def test_errors_from_the_real_command_are_one_line(tmp_path, catalog_copy, args,
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert message in proc.stderr
     assert catalog_copy.read_bytes() == before
+
+
+def test_an_export_whose_overview_names_no_competence_area_is_imported_and_reported(
+    catalog, tmp_path
+):
+    from nosworkbook.catalog.report import findings, render
+
+    text = EXPORT.read_text(encoding="utf-8").replace(
+        "This standard is part of the customer service competence area related to Customer "
+        "Service Management. ",
+        "",
+    )
+    assert "competence area" not in text
+    export = tmp_path / "reworded-export.txt"
+    export.write_text(text, encoding="utf-8")
+    result = import_sources([export], base=catalog)
+    unit = result.catalog["INSCS041"]
+    assert unit.competence_area == catalog["INSCS041"].competence_area  # kept from the catalog
+    found = [f for f in findings(result.catalog, result.notes) if f.category == "no-area"]
+    assert [f.where for f in found] == ["INSCS041"]
+    assert "kept the catalog's (Customer Service Management)" in found[0].detail
+    assert "does not name their competence area (1)" in render(result.catalog, found)
+    cli = run("import", str(export), "--out", str(tmp_path / "c.json"), "--report")
+    assert cli.exit_code == 0, cli.output
+    assert "does not name its competence area" in cli.output

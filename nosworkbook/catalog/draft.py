@@ -37,8 +37,17 @@ class UnitDraft:
     notes: list[tuple[str, str]] = field(default_factory=list)
 
 
-def build_unit(draft: UnitDraft, path: str | Path) -> Unit:
-    """Check a draft is complete and return the frozen unit."""
+def build_unit(
+    draft: UnitDraft,
+    path: str | Path,
+    known_area: str | None = None,
+    notes: list[str] | None = None,
+) -> Unit:
+    """Check a draft is complete and return the frozen unit.
+
+    Export wording varies: an overview that does not name its competence area takes
+    `known_area` (the catalog's, when the unit is known), or none, and says so in `notes` for
+    the data-quality report rather than refusing the standard."""
     name = draft.urn or draft.label
     if draft.urn is None or draft.title is None:
         raise SourceError(path, f"{name}: no URN or title could be found for this standard")
@@ -57,7 +66,14 @@ def build_unit(draft: UnitDraft, path: str | Path) -> Unit:
     overview = "\n\n".join(squash(p) for p in draft.overview)
     area = competence_area(overview)
     if area is None:
-        raise SourceError(path, f"{name}: the overview does not name its competence area")
+        if known_area:
+            area = known_area
+            found = f"the overview does not name its competence area; kept the catalog's ({area})"
+        else:
+            area = ""
+            found = "the overview does not name its competence area, and none is known"
+        if notes is not None:
+            notes.append(found)
     meta = draft.metadata
     dates = {}
     for key in ("date_approved", "indicative_review_date"):

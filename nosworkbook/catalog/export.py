@@ -8,7 +8,7 @@ its Original URN against a catalog, or by the URN and title the user gives.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nosworkbook import ids
@@ -30,6 +30,7 @@ _INTROS = {"you must be able to", "you need to know and understand"}
 class ExportedStandard:
     unit: Unit
     matched_by: str  # how the URN was found, for the report
+    notes: list[str] = field(default_factory=list)  # for the data-quality report
 
 
 def looks_like_export(text: str) -> bool:
@@ -113,4 +114,7 @@ def parse_export(
                 path, f"{urn} is not in the catalog, so its title is unknown (give --title)"
             )
     draft.urn, draft.title = urn, title
-    return ExportedStandard(unit=build_unit(draft, path), matched_by=matched_by)
+    known = reference[urn].competence_area if reference is not None and urn in reference else None
+    notes: list[str] = []
+    unit = build_unit(draft, path, known_area=known, notes=notes)
+    return ExportedStandard(unit=unit, matched_by=matched_by, notes=notes)

@@ -88,6 +88,7 @@ def import_sources(
         unit = exported.unit
         previous = units.get(unit.urn) or (base[unit.urn] if base and unit.urn in base else None)
         notes.append((unit.urn, f"{path.name}: matched by {exported.matched_by}"))
+        notes.extend((unit.urn, f"{path.name}: {note}") for note in exported.notes)
         if previous is not None:
             notes.extend((unit.urn, f"{path.name}: {d}") for d in differences(previous, unit))
         units[unit.urn] = unit

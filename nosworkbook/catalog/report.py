@@ -24,6 +24,7 @@ CATEGORIES = {
     "run-on": "Items that may be two criteria run together in the source",
     "title": "Titles that differ between the contents table and the body",
     "no-title": "Standards whose body never states their title",
+    "no-area": "Standards whose overview does not name their competence area",
     "no-closing": "Standards without the usual closing criterion on legal and organisational rules",
     "export": "Single-standard exports compared with the catalog",
     "review": "Standards past their indicative review date",
@@ -65,6 +66,8 @@ def findings(
             found.append(Finding("run-on", where, f"{catalog.criterion(where).text!r}: {note}"))
         elif "never states the title" in note:
             found.append(Finding("no-title", where, note))
+        elif "does not name its competence area" in note:
+            found.append(Finding("no-area", where, note))
         elif "contents table says" in note:
             found.append(Finding("title", where, note))
         else:

@@ -233,7 +233,9 @@ def parse_suite(text: str, path: str | Path) -> SuiteDocument:
             raise SourceError(path, exc.problem) from None
         reader._end_paragraph()
         carried_titles = reader.after_metadata
-        units.append(build_unit(draft, path))
+        found: list[str] = []
+        units.append(build_unit(draft, path, notes=found))
+        notes.extend((urn, note) for note in found)
         notes.extend(
             (f"{urn}.{where}" if not where.startswith("INSCS") else where, note)
             for where, note in draft.notes
