@@ -36,6 +36,43 @@ MAX_ANSWER_ITEMS = 100
 """Entries in one list field of an exercise answer."""
 MAX_ID = 64
 """Characters in a learner id, a cohort slug or an exercise's name."""
+MAX_MESSAGE_TEXT = MAX_ANSWER + 1_000
+"""Characters of text (every string and key) in one message from the browser: an exercise
+answer's worth and its envelope. An evidence note fits well inside."""
+MAX_MESSAGE_VALUES = 2_000
+"""Values (strings, numbers, lists, objects, keys) in one message from the browser. The
+largest form has 18 fields and 63 options in all; a message needs a few hundred at most."""
+MAX_MESSAGE_DEPTH = 4
+"""Lists and objects inside one another in a message: the message, an answer, a list field,
+one spare. (Entries in any one list or object: MAX_ANSWER_ITEMS.)"""
+
+# --- limits: how fast and how much one learner may save (the store enforces them, per learner
+# of a cohort, across every kernel and page the learner has open) --------------------------------
+
+MAX_SAVES_PER_MINUTE = 600
+"""Saves (checklist changes and exercise checks together) one learner may make in any 60
+seconds. The checklist saves an item at most once every 0.6 s while the learner types, so a
+person stays far below this; a script does not."""
+MAX_SAVED_CHARS_PER_MINUTE = 1_000_000
+"""Characters of evidence notes and exercise answers one learner may save in any 60 seconds:
+fifty full-length notes. Saving 200 notes of 20,000 characters in 9 seconds stops at fifty."""
+HISTORY_PER_CRITERION = 1_000
+"""Versions of one criterion's rating and note kept in its history, at most."""
+HISTORY_CHARS_PER_CRITERION = 500_000
+"""Characters of notes kept in one criterion's history, at most: twenty-five full-length
+versions, or hundreds of short ones. Past either limit the oldest drafts are dropped; the
+current value is never touched (see HISTORY_NEWEST_KEPT)."""
+HISTORY_NEWEST_KEPT = 20
+"""The newest versions of a criterion, always kept (20 full-length notes fit the limit above).
+Of older versions the store keeps, before any draft, the first one, every one where the
+rating changed (what the learner's evidence was when they claimed each rating) and the last
+one before each pause of HISTORY_PAUSE_SECONDS or more (where the learner left it at the end
+of a sitting)."""
+HISTORY_PAUSE_SECONDS = 30 * 60
+"""A gap between two saves of a criterion at least this long ends a sitting (see above)."""
+ATTEMPTS_PER_EXERCISE = 100
+"""Attempts at one exercise kept for a learner; past this the oldest are dropped, except the
+first attempt and the best-scoring one."""
 
 # --- grammars ------------------------------------------------------------------------------------
 

@@ -102,18 +102,42 @@ def test_stored_values_are_checked(salt: str, digest: str) -> None:
         access.check_stored(salt, digest)
 
 
-def test_the_throttle_locks_out_after_five_failures() -> None:
+def test_the_throttle_locks_out_after_five_failures(tmp_path: Path) -> None:
     now = [1000.0]
     throttle = Throttle(clock=lambda: now[0])
-    assert [throttle.failed() for _ in range(5)] == [False, False, False, False, True]
-    assert throttle.wait() == 30
-    now[0] += 29.5
-    assert throttle.wait() == 1
-    now[0] += 0.5
-    assert throttle.wait() == 0
-    throttle.failed()
-    throttle.succeeded()
-    assert throttle.failures == 0
+    with open_store(tmp_path / "progress.sqlite") as store:
+        fails = [throttle.failed(store, C, "b.jones", "page1") for _ in range(5)]
+        assert fails == [False, False, False, False, True]
+        assert throttle.wait(store, C, "b.jones") == 30  # the learner id, from any page
+        assert throttle.wait(store, C, "a.khan", "page1") == 30  # and that page, for anyone
+        assert throttle.wait(store, C, "a.khan", "page2") == 0
+        now[0] += 29.5
+        assert throttle.wait(store, C, "b.jones", "page2") == 1
+        now[0] += 0.5
+        assert throttle.wait(store, C, "b.jones", "page2") == 0
+        for _ in range(4):
+            assert not throttle.failed(store, C, "b.jones", "page2")
+        throttle.succeeded(store, C, "a.khan")  # someone else signing in resets nothing of B's
+        assert throttle.failed(store, C, "b.jones", "page3")
+        now[0] += 30
+        for _ in range(4):
+            throttle.failed(store, C, "b.jones", "page3")
+        throttle.succeeded(store, C, "b.jones")  # B's own sign-in resets B's count
+        assert not throttle.failed(store, C, "b.jones", "page4")
+
+
+def test_failure_counts_untouched_for_a_day_are_forgotten(tmp_path: Path) -> None:
+    now = [1000.0]
+    throttle = Throttle(clock=lambda: now[0])
+    with open_store(tmp_path / "progress.sqlite") as store:
+        for n in range(50):
+            throttle.failed(store, C, f"guess{n}", "page1")
+        now[0] += 24 * 60 * 60 + 1
+        throttle.failed(store, C, "b.jones", "page2")
+        with sqlite3.connect(tmp_path / "progress.sqlite") as raw:
+            rows = raw.execute("SELECT subject FROM sign_in_failures ORDER BY subject").fetchall()
+        raw.close()
+    assert rows == [("client:page2",), ("learner:b.jones",)]
 
 
 # -- the store -----------------------------------------------------------------------------
@@ -184,16 +208,50 @@ def test_a_version_1_store_gains_the_access_codes_table_and_keeps_its_data(db: P
     with sqlite3.connect(db) as raw:
         version = raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     raw.close()
-    assert version == (str(schema.SCHEMA_VERSION),) and schema.SCHEMA_VERSION == 2
+    assert version == (str(schema.SCHEMA_VERSION),) and schema.SCHEMA_VERSION == 3
     with open_store(db) as again:  # and opens as a current store from then on
         assert again.verify_access(C, "a.khan", "KXQP-7M3D")
         assert list(again.load(C, "a.khan")) == ["INSCS027.PC10"]
 
 
+def _make_v2(path: Path) -> None:
+    """A store as schema version 2 left it: no sign_in_failures table, no time indexes."""
+    with open_store(path) as store:
+        store.save(C, "a.khan", "INSCS027.PC10", rating="Competent", evidence="Risk log")
+        store.set_access_code(C, "a.khan", *access.hash_code("KXQP-7M3D"))
+    with sqlite3.connect(path) as raw:
+        raw.execute("DROP TABLE sign_in_failures")
+        raw.execute("DROP INDEX ix_changes_recent")
+        raw.execute("DROP INDEX ix_attempts_recent")
+        raw.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    raw.close()
+
+
+def test_a_version_2_store_gains_the_sign_in_table_and_indexes_and_keeps_its_data(
+    db: Path,
+) -> None:
+    _make_v2(db)
+    with open_store(db) as store:
+        assert store.load(C, "a.khan")["INSCS027.PC10"].evidence == "Risk log"
+        assert store.verify_access(C, "a.khan", "KXQP-7M3D")
+        assert not Throttle().failed(store, C, "b.jones", "page")
+    with sqlite3.connect(db) as raw:
+        names = {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
+        version = raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        plan = raw.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM changes "
+            "WHERE cohort = 'default' AND learner = 'a.khan' AND changed_at > '2026-01-01'"
+        ).fetchall()
+    raw.close()
+    assert {"sign_in_failures", "ix_changes_recent", "ix_attempts_recent"} <= names
+    assert version == ("3",)
+    assert "ix_changes_recent" in " ".join(str(row) for row in plan)
+
+
 def test_a_current_store_without_the_table_is_damaged_not_upgraded(db: Path) -> None:
     _make_v1(db)
     with sqlite3.connect(db) as raw:
-        raw.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        raw.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     raw.close()
     with pytest.raises(StoreError, match=r"is damaged: table\(s\) access_codes missing"):
         open_store(db)
@@ -426,6 +484,54 @@ def test_repeated_failures_lock_the_kernel_out_for_a_while(db: Path, classroom, 
     assert wb.sign_in.signed_in == "a.khan"
 
 
+def test_wrong_codes_for_one_learner_between_right_codes_of_ones_own_are_locked_out(
+    db: Path, classroom, monkeypatch
+) -> None:
+    # The attack that used to work: four wrong codes for B, then one's own right code (which
+    # reset the kernel's count), again and again: 252 wrong codes checked in 20 s. Now B's
+    # count is kept in the store, whichever page (kernel) the guesses come from, and A's
+    # sign-in does not reset it.
+    checked: list[str] = []
+    real_verify = access.verify
+    monkeypatch.setattr(
+        access, "verify", lambda code, *a: checked.append(code) or real_verify(code, *a)
+    )
+    kernels = [make(db), make(db)]  # two pages in two kernels, on the same store
+    locked = 0
+    for round_ in range(12):
+        page = kernels[round_ % 2]
+        for _ in range(4):
+            send_sign_in(page, "b.jones", "AAAA-AAAA")
+            locked += "Too many sign-ins did not match" in page.sign_in.message
+            assert page.sign_in.signed_in == ""
+        send_sign_in(page, "a.khan", classroom["a.khan"])
+    wrong = [code for code in checked if code == "AAAA-AAAA"]
+    assert len(wrong) == access.MAX_FAILURES  # 5 of the 48 wrong codes were checked; not 48
+    assert locked == 48 - access.MAX_FAILURES + 1
+    send_sign_in(kernels[0], "b.jones", classroom["b.jones"])  # even B's right code waits
+    assert kernels[0].sign_in.signed_in == "" and "wait 30 seconds" in kernels[0].sign_in.message
+
+
+def test_a_right_code_for_a_does_not_reset_the_count_against_b(db: Path, classroom, clock) -> None:
+    first, second = make(db), make(db)
+    for _ in range(4):
+        send_sign_in(first, "b.jones", "AAAA-AAAA")
+    send_sign_in(second, "a.khan", classroom["a.khan"])
+    assert second.sign_in.signed_in == "a.khan"
+    send_sign_in(second, "b.jones", "BBBB-BBBB")  # the fifth against B, from another kernel
+    assert second.sign_in.message == (
+        NO_MATCH + " Too many sign-ins did not match: wait 30 seconds, then try again, "
+        "or ask your tutor."
+    )
+    send_sign_in(make(db), "b.jones", classroom["b.jones"])  # a third kernel waits too
+    third = make(db)
+    send_sign_in(third, "a.khan", classroom["a.khan"])  # A is not locked out by B's count
+    assert third.sign_in.signed_in == "a.khan"
+    clock[0] += 30
+    send_sign_in(third, "b.jones", classroom["b.jones"])
+    assert third.sign_in.signed_in == "b.jones"
+
+
 def test_the_code_reaches_no_trait_and_no_log(db: Path, classroom, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     wb = make(db)
@@ -514,7 +620,8 @@ def test_peek_leaves_anything_it_cannot_read_to_the_store(tmp_path: Path) -> Non
     wb = make(foreign)  # the workbook still opens, and says what is wrong at sign-in
     assert not wb.classroom
     wb.sign_in.submit("a.khan")
-    assert wb.sign_in.is_error and "is not an SQLite database" in wb.sign_in.message
+    assert wb.sign_in.is_error and wb.sign_in.message == session.NOT_LOADED
+    assert str(foreign) not in wb.sign_in.message
 
 
 WHERE_THE_STORE_LOADS = """

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import random
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from nosworkbook import ids
 from nosworkbook.runtime import in_voila
-from nosworkbook.store import open_store
+from nosworkbook.store import integrity, open_store
 from nosworkbook.workbook import Index, Workbook, default_learner
 
 
@@ -94,16 +98,63 @@ def test_invalid_learner_ids_are_refused(store, bad):
     assert wb.sign_in.signed_in == "" and wb.performance.disabled
 
 
-def test_an_unusable_store_is_reported_not_raised(tmp_path):
+def test_an_unusable_store_is_reported_not_raised(tmp_path, caplog):
+    caplog.set_level(logging.WARNING)
     broken = tmp_path / "broken.sqlite"
     broken.write_bytes(b"this is not a database" * 100)
     wb = make(broken)
     wb.sign_in.submit("a.khan")
     assert wb.sign_in.is_error
-    assert wb.sign_in.message.startswith("Your saved answers could not be loaded:")
-    assert str(broken) in wb.sign_in.message
+    assert wb.sign_in.message == "Your saved answers could not be loaded. Please tell your tutor."
+    assert str(broken) in caplog.text and "is not an SQLite database" in caplog.text
     assert wb.performance.disabled
     assert broken.read_bytes() == b"this is not a database" * 100
+
+
+def _damaged_store(path):
+    with open_store(path) as store:
+        for n in range(120):
+            store.save("default", f"l{n % 5}", f"INSCS001.PC{n % 20 + 1}", evidence="x" * 1500)
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        handle.seek(size // 2)
+        handle.write(random.Random(5).randbytes(16 * 1024))
+    integrity.forget()
+    return path
+
+
+@pytest.mark.parametrize("where", ["damaged", "unreachable", "save"])
+def test_no_store_path_or_driver_error_reaches_the_learner(tmp_path, caplog, monkeypatch, where):
+    caplog.set_level(logging.WARNING)
+    folder = tmp_path / "srv" / "secret-folder"
+    folder.mkdir(parents=True)
+    if where == "damaged":
+        location = str(_damaged_store(folder / "progress.sqlite"))
+    elif where == "unreachable":
+        location = "postgresql+psycopg://tutor:pw@127.0.0.1:9/secret-folder"
+    else:
+        location = str(folder / "progress.sqlite")
+    wb = make(location)
+    if where == "save":
+        wb.sign_in.submit("a.khan")
+
+        def refuse(**_kwargs):
+            raise sqlite3.OperationalError(f"disk I/O error in {folder}")
+
+        monkeypatch.setattr(wb.store, "save", refuse)
+        edit(wb.performance, "INSCS027.PC4", "Competent", "")
+        assert wb.sign_in.message == (
+            "Your last change to PC4 could not be saved. Please tell your tutor."
+        )
+    else:
+        wb.sign_in.submit("a.khan")
+        assert wb.sign_in.message == (
+            "Your saved answers could not be loaded. Please tell your tutor."
+        )
+    shown = repr(wb.sign_in.get_state()) + repr(wb.performance.get_state())
+    for secret in ("secret-folder", str(tmp_path), "sqlite", "postgres", "malformed", "I/O"):
+        assert secret not in shown
+    assert "secret-folder" in caplog.text  # the tutor finds the details in the log
 
 
 def test_custom_scale(store):
@@ -153,7 +204,28 @@ def test_a_failed_save_is_shown_to_the_learner(store, monkeypatch):
     monkeypatch.setattr(wb.store, "save", refuse)
     edit(wb.performance, "INSCS027.PC4", "Competent", "")
     assert sent[-1]["ok"] is False and "could not be saved" in sent[-1]["error"]
-    assert wb.sign_in.is_error and "PC4 could not be saved: disk full" in wb.sign_in.message
+    assert wb.sign_in.is_error and "PC4 could not be saved. Please tell" in wb.sign_in.message
+    assert "disk full" not in wb.sign_in.message
+
+
+def test_a_learner_who_saves_too_often_is_told_to_wait_and_keeps_what_was_saved(store, monkeypatch):
+    monkeypatch.setattr(ids, "MAX_SAVES_PER_MINUTE", 5)
+    wb = make(store)
+    wb.sign_in.submit("a.khan")
+    for n in range(5):
+        edit(wb.performance, "INSCS027.PC1", "Developing", f"draft {n}")
+    sent = []
+    monkeypatch.setattr(wb.performance, "send", lambda msg, *a, **k: sent.append(msg))
+    edit(wb.performance, "INSCS027.PC1", "Competent", "one too many")
+    assert sent[-1]["ok"] is False
+    assert wb.sign_in.message == (
+        "Your last change to PC1 was not saved: you have saved very often in the last minute. "
+        "Wait a moment, then try again."
+    )
+    with open_store(str(store)) as again:
+        record = again.load("default", "a.khan")["INSCS027.PC1"]
+        assert (record.rating, record.evidence) == ("Developing", "draft 4")
+        assert len(again.history("default", "a.khan")) == 5
 
 
 def test_exercise_attempts_are_saved_and_the_latest_restored(store):

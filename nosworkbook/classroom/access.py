@@ -19,7 +19,8 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -35,8 +36,9 @@ SALT_BYTES = 16
 HASH_BYTES = 32
 _PREFIX = "scrypt"
 
-MAX_FAILURES = 5  # failed sign-ins in one kernel before it waits
+MAX_FAILURES = 5  # failed sign-ins against one learner id, or from one page, before it waits
 LOCKOUT_SECONDS = 30
+FORGET_AFTER_SECONDS = 24 * 60 * 60  # a count nothing has added to for a day is forgotten
 
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212_.]+")  # spaces, hyphens and dashes
 _CODE = re.compile(f"[{ALPHABET}]{{{CODE_LENGTH}}}")
@@ -175,26 +177,46 @@ def issue_codes(
 
 @dataclass
 class Throttle:
-    """Slows guessing: after MAX_FAILURES failed sign-ins, refuse for LOCKOUT_SECONDS."""
+    """Slows guessing: after MAX_FAILURES failed sign-ins, refuse for LOCKOUT_SECONDS.
 
-    clock: Callable[[], float] = time.monotonic
+    Failures are counted against the learner id that was tried, whichever page and kernel
+    they came from, and against the page (`client`) they came from, whoever they were for;
+    either reaching MAX_FAILURES locks that learner id, or that page, out. The counts are kept
+    in the store, so every kernel of the classroom sees the same ones. Signing in as A resets
+    only A's count: it never clears the failures counted against B, nor the page's.
+    """
+
+    clock: Callable[[], float] = time.time  # wall-clock seconds: shared by every kernel
     max_failures: int = MAX_FAILURES
     lockout_seconds: float = LOCKOUT_SECONDS
-    failures: int = 0
-    _until: float = field(default=0.0, repr=False)
+    forget_after_seconds: float = FORGET_AFTER_SECONDS
 
-    def wait(self) -> int:
-        """Whole seconds to wait before the next attempt may be checked; 0 if none."""
-        return max(0, math.ceil(self._until - self.clock()))
+    @staticmethod
+    def subjects(learner: str, client: str = "") -> list[str]:
+        """What one attempt counts against: the learner id tried, and the page if known."""
+        return [f"learner:{learner}"] + ([f"client:{client}"] if client else [])
 
-    def failed(self) -> bool:
-        """Count a failure; True if it starts a lock-out."""
-        self.failures += 1
-        if self.failures >= self.max_failures:
-            self.failures = 0
-            self._until = self.clock() + self.lockout_seconds
-            return True
-        return False
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
 
-    def succeeded(self) -> None:
-        self.failures = 0
+    def wait(self, store: Any, cohort: str, learner: str, client: str = "") -> int:
+        """Whole seconds to wait before this attempt may be checked; 0 if none."""
+        until = store.sign_in_locked_until(cohort, self.subjects(learner, client))
+        if until is None:
+            return 0
+        return max(0, math.ceil((until - self._now()).total_seconds()))
+
+    def failed(self, store: Any, cohort: str, learner: str, client: str = "") -> bool:
+        """Count a failure; True if it starts a lock-out (of the learner id or the page)."""
+        return store.sign_in_failed(
+            cohort,
+            self.subjects(learner, client),
+            self._now(),
+            self.max_failures,
+            timedelta(seconds=self.lockout_seconds),
+            timedelta(seconds=self.forget_after_seconds),
+        )
+
+    def succeeded(self, store: Any, cohort: str, learner: str) -> None:
+        """`learner` signed in with their own code: forget the failures against their id."""
+        store.sign_in_succeeded(cohort, self.subjects(learner)[0])

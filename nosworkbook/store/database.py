@@ -10,15 +10,23 @@ on meanwhile, each seeing whole transactions only.
 from __future__ import annotations
 
 import enum
+import logging
+import os
+import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Final, Literal
 
 from sqlalchemy import (
     Connection,
     Engine,
+    Text,
+    bindparam,
+    cast,
     create_engine,
     delete,
     event,
@@ -26,6 +34,7 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    true,
     update,
 )
 from sqlalchemy import union as sql_union
@@ -33,9 +42,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 
 from nosworkbook import ids
-from nosworkbook.store import schema, validate
-from nosworkbook.store.errors import StoreError
+from nosworkbook.store import integrity, schema, validate
+from nosworkbook.store.errors import MUCH, OFTEN, SaveLimitReached, StoreError, damaged
 from nosworkbook.store.location import (
+    SQLITE_HEADER,
     Location,
     check_file,
     describe,
@@ -43,9 +53,17 @@ from nosworkbook.store.location import (
     sqlite_path,
 )
 
+logger = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 60_000  # how long a writer waits for others before giving up
 _BEGIN_OPTION = "nosworkbook_sqlite_begin"
 _PG_INIT_LOCK = 0x6E6F73776B62  # advisory lock key: serialises creating the tables
+_PG_LEARNER_LOCKS = 0x6E6F73  # advisory lock class: serialises one learner's saves
+RATE_WINDOW = timedelta(seconds=60)
+PG_BACKUP = (
+    "is a PostgreSQL database: back it up with PostgreSQL's own tools, for example "
+    "pg_dump --format=custom --file=progress.dump DATABASE"
+)
 
 
 class _Unchanged(enum.Enum):
@@ -131,6 +149,36 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _recent() -> Any:
+    """Saves and characters a learner saved since `since`: history rows, then attempts."""
+    ch, at = schema.changes.c, schema.attempts.c
+    changes = select(func.count(), func.coalesce(func.sum(func.length(ch.evidence)), 0)).where(
+        ch.cohort == bindparam("cohort"),
+        ch.learner == bindparam("learner"),
+        ch.changed_at > bindparam("since"),
+    )
+    attempts = select(
+        func.count(), func.coalesce(func.sum(func.length(cast(at.answer, Text))), 0)
+    ).where(
+        at.cohort == bindparam("cohort"),
+        at.learner == bindparam("learner"),
+        at.attempted_at > bindparam("since"),
+    )
+    changes, attempts = changes.subquery(), attempts.subquery()
+    return select(*changes.c, *attempts.c).select_from(changes.join(attempts, true()))
+
+
+# Built once: building a statement costs more than running it.
+_RECENT = _recent()
+_CRITERION_HISTORY = select(
+    func.count(), func.coalesce(func.sum(func.length(schema.changes.c.evidence)), 0)
+).where(
+    schema.changes.c.cohort == bindparam("cohort"),
+    schema.changes.c.learner == bindparam("learner"),
+    schema.changes.c.criterion == bindparam("criterion"),
+)
+
+
 def upsert_rating(dialect: str, row: dict[str, Any], changed: Iterable[str]) -> Any:
     """INSERT the ratings row, or UPDATE only the `changed` columns; RETURNING the result.
 
@@ -160,9 +208,12 @@ class Store:
             raise StoreError(
                 self.location, f"uses {self._dialect}; the store supports SQLite and PostgreSQL"
             )
+        self._damaged: str | None = None
         path = sqlite_path(self.url)
+        self._path = path
         if path is not None:
             check_file(path)
+            self._check_integrity(path)
         try:
             self._engine = create_engine(self.url, pool_pre_ping=self._dialect != "sqlite")
         except ImportError as err:
@@ -195,6 +246,27 @@ class Store:
 
     # -- opening ---------------------------------------------------------------------------
 
+    def _check_integrity(self, path: Path) -> None:
+        """Refuse a damaged file before anything opens it for writing (see `integrity`)."""
+        try:
+            if not path.exists() or path.stat().st_size == 0:
+                return
+            problem = integrity.first_problem(path)
+        except sqlite3.DatabaseError as err:
+            if "not a database" in str(err):  # not readable as a database at all
+                raise StoreError(
+                    self.location,
+                    f"cannot be read as a nosworkbook store ({err}); it was left untouched",
+                ) from err
+            if not integrity.is_damage(str(err)):  # locked for a minute, say
+                raise StoreError(self.location, f"could not open the store: {err}") from err
+            problem = str(err)
+        except OSError as err:
+            raise StoreError(self.location, f"cannot be used: {err.strerror or err}") from None
+        if problem is not None:
+            logger.error("progress store %s failed SQLite's quick_check: %s", path, problem)
+            raise StoreError(self.location, damaged(problem))
+
     def _initialise(self, is_file: bool) -> None:
         """Check the database is ours (or empty); create the tables, or add any it lacks."""
         try:
@@ -221,6 +293,8 @@ class Store:
                 conn.execute(insert(schema.meta), schema.meta_rows())
             elif version < schema.SCHEMA_VERSION:
                 schema.metadata.create_all(conn)  # only the tables it lacks; data is untouched
+                for index in schema.added_indexes(version):
+                    index.create(conn, checkfirst=True)
                 conn.execute(
                     update(schema.meta)
                     .where(schema.meta.c.key == schema.META_SCHEMA_VERSION)
@@ -272,12 +346,29 @@ class Store:
     @contextmanager
     def _transaction(self, action: str, *, write: bool) -> Iterator[Connection]:
         """One transaction, committed on leaving; database errors become one-line StoreErrors."""
+        if write and self._damaged is not None:
+            raise StoreError(self.location, damaged(self._damaged))
         engine = self._writer if write else self._engine
         try:
             with engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as err:
-            raise StoreError(self.location, f"could not {action}: {_reason(err)}") from err
+            reason = _reason(err)
+            if isinstance(err, DatabaseError) and integrity.is_damage(reason):
+                self._mark_damaged(reason)
+                raise StoreError(self.location, damaged(reason)) from err
+            raise StoreError(self.location, f"could not {action}: {reason}") from err
+
+    def _mark_damaged(self, reason: str) -> None:
+        """The first sign of damage: from now on this Store writes nothing."""
+        if self._damaged is None:
+            logger.error("progress store %s is damaged (%s): refusing every write", self, reason)
+        self._damaged = reason
+
+    @property
+    def damaged(self) -> str | None:
+        """What showed this store to be damaged (nothing is written to it since), or None."""
+        return self._damaged
 
     # -- ratings ---------------------------------------------------------------------------
 
@@ -313,11 +404,71 @@ class Store:
         new["changed_at"] = _now()
         stmt = upsert_rating(self._dialect, {"rating": None, "evidence": "", **key, **new}, new)
         with self._transaction("save", write=True) as conn:
+            self._check_limits(conn, key["cohort"], key["learner"], new["changed_at"])
             # The upsert locks the row (SQLite: the whole database), so the history row below
             # gets a higher id than that of any save this one waited for.
             current = conn.execute(stmt).one()
             conn.execute(insert(schema.changes).values(**key, **current._asdict()))
+            self._prune_history(conn, key)
         return Record(key["criterion"], current.rating, current.evidence, current.changed_at)
+
+    # -- limits (nosworkbook.ids): how fast and how much one learner saves ------------------
+
+    def _check_limits(self, conn: Connection, cohort: str, learner: str, now: datetime) -> None:
+        """SaveLimitReached if the learner saved too often or too much in the last minute.
+
+        Counted from the history and attempts themselves (indexed by learner and time), in
+        the write transaction, so every kernel the learner has open counts against one limit.
+        """
+        if self._dialect == "postgresql":  # SQLite: BEGIN IMMEDIATE already serialises saves
+            key = func.hashtext(f"{cohort}/{learner}")
+            conn.execute(select(func.pg_advisory_xact_lock(_PG_LEARNER_LOCKS, key)))
+        found = conn.execute(
+            _RECENT, {"cohort": cohort, "learner": learner, "since": now - RATE_WINDOW}
+        ).one()
+        saves, chars = int(found[0]) + int(found[2]), int(found[1]) + int(found[3])
+        if saves >= ids.MAX_SAVES_PER_MINUTE:
+            logger.warning("learner %s/%s: %d saves in a minute; refused", cohort, learner, saves)
+            raise SaveLimitReached(OFTEN)
+        if chars >= ids.MAX_SAVED_CHARS_PER_MINUTE:
+            logger.warning(
+                "learner %s/%s: %d characters in a minute; refused", cohort, learner, chars
+            )
+            raise SaveLimitReached(MUCH)
+
+    def _prune_history(self, conn: Connection, key: dict[str, Any]) -> None:
+        """Keep the criterion's history within its limits (see `history_to_drop`)."""
+        ch = schema.changes.c
+        where = (
+            ch.cohort == key["cohort"],
+            ch.learner == key["learner"],
+            ch.criterion == key["criterion"],
+        )
+        count, chars = conn.execute(_CRITERION_HISTORY, key).one()
+        if count <= ids.HISTORY_PER_CRITERION and chars <= ids.HISTORY_CHARS_PER_CRITERION:
+            return
+        query = select(ch.id, ch.rating, ch.changed_at, func.length(ch.evidence))
+        rows = [tuple(row) for row in conn.execute(query.where(*where).order_by(ch.id))]
+        drop = history_to_drop(rows)
+        if drop:
+            conn.execute(delete(schema.changes).where(ch.id.in_(drop)))
+
+    def _prune_attempts(self, conn: Connection, row: dict[str, Any]) -> None:
+        """Keep at most ATTEMPTS_PER_EXERCISE attempts: the newest, the first and the best."""
+        at = schema.attempts.c
+        where = (
+            at.cohort == row["cohort"],
+            at.learner == row["learner"],
+            at.exercise_id == row["exercise_id"],
+        )
+        count = conn.execute(select(func.count()).where(*where)).scalar_one()
+        if count <= ids.ATTEMPTS_PER_EXERCISE:
+            return
+        rows = conn.execute(select(at.id, at.score).where(*where).order_by(at.id)).all()
+        best = max(rows, key=lambda r: (r.score, -r.id)).id
+        keep = {rows[0].id, best}
+        drop = [r.id for r in rows if r.id not in keep][: count - ids.ATTEMPTS_PER_EXERCISE]
+        conn.execute(delete(schema.attempts).where(at.id.in_(drop)))
 
     def load(self, cohort: str, learner: str, urn: str | None = None) -> dict[str, Record]:
         """The learner's current ratings (of one unit, if `urn` is given), by criterion id."""
@@ -387,9 +538,11 @@ class Store:
             "attempted_at": _now(),
         }
         with self._transaction("save the attempt", write=True) as conn:
+            self._check_limits(conn, row["cohort"], row["learner"], row["attempted_at"])
             new_id = conn.execute(
                 insert(schema.attempts).values(row).returning(schema.attempts.c.id)
             ).scalar_one()
+            self._prune_attempts(conn, row)
         return Attempt(new_id, row["exercise_id"], row["answer"], row["score"], row["attempted_at"])
 
     def attempts(self, cohort: str, learner: str, exercise_id: str | None = None) -> list[Attempt]:
@@ -490,6 +643,229 @@ class Store:
             return verify(code, found.salt, found.hash)
         except ValueError:  # a damaged row: it lets nobody in
             return False
+
+    # -- failed sign-ins (classroom mode; the policy is classroom.access.Throttle) ----------
+
+    def sign_in_locked_until(self, cohort: str, subjects: Iterable[str]) -> datetime | None:
+        """The latest time until which any of `subjects` is locked out, or None."""
+        table = schema.sign_in_failures
+        query = select(func.max(table.c.locked_until)).where(
+            table.c.cohort == validate.cohort(cohort), table.c.subject.in_(list(subjects))
+        )
+        with self._transaction("check the sign-in lock-out", write=False) as conn:
+            return conn.execute(query).scalar()
+
+    def sign_in_failed(
+        self,
+        cohort: str,
+        subjects: Iterable[str],
+        now: datetime,
+        max_failures: int,
+        lockout: timedelta,
+        forget_after: timedelta,
+    ) -> bool:
+        """Count one failed sign-in against each subject; True if that locks any of them out.
+
+        A subject reaching `max_failures` is locked until `now + lockout` and counts from 0
+        again. Counts untouched for `forget_after` are forgotten, so the table stays small.
+        """
+        table = schema.sign_in_failures
+        cohort = validate.cohort(cohort)
+        locked = False
+        with self._transaction("count the failed sign-in", write=True) as conn:
+            conn.execute(
+                delete(table).where(
+                    table.c.cohort == cohort, table.c.updated_at < now - forget_after
+                )
+            )
+            for subject in subjects:
+                found = conn.execute(
+                    select(table.c.failures).where(
+                        table.c.cohort == cohort, table.c.subject == subject
+                    )
+                ).scalar()
+                failures = (found or 0) + 1
+                values: dict[str, Any] = {"failures": failures, "updated_at": now}
+                if failures >= max_failures:
+                    values |= {"failures": 0, "locked_until": now + lockout}
+                    locked = True
+                if found is None:
+                    row = {"cohort": cohort, "subject": subject, "locked_until": None}
+                    conn.execute(insert(table).values(row | values))
+                else:
+                    conn.execute(
+                        update(table)
+                        .where(table.c.cohort == cohort, table.c.subject == subject)
+                        .values(values)
+                    )
+        return locked
+
+    def sign_in_succeeded(self, cohort: str, subject: str) -> None:
+        """Forget the failed sign-ins counted against `subject` (the learner who signed in)."""
+        table = schema.sign_in_failures
+        stmt = delete(table).where(
+            table.c.cohort == validate.cohort(cohort), table.c.subject == subject
+        )
+        with self._transaction("reset the failed sign-ins", write=True) as conn:
+            conn.execute(stmt)
+
+    # -- integrity and backups -------------------------------------------------------------
+
+    def check(self) -> list[str]:
+        """What SQLite's full integrity check finds wrong with this store; [] if sound.
+
+        For PostgreSQL, which checks its own pages, [] once it answers (pg_amcheck goes deeper).
+        """
+        if self._path is None:
+            with self._transaction("read the store", write=False) as conn:
+                self._check_ours(conn)
+            return []
+        try:
+            found = integrity.problems(self._path, full=True)
+        except sqlite3.DatabaseError as err:
+            found = [str(err)]
+        if found:
+            self._mark_damaged(found[0])
+        return found
+
+    def backup(self, dest: str | os.PathLike[str]) -> Path:
+        """Copy the store, whole and consistent, to the file `dest`, while others keep saving.
+
+        SQLite's online backup copies every page as of one moment into a temporary file beside
+        `dest`; the copy is checked, made a single file (no WAL beside it), flushed to disk and
+        renamed over `dest`, so `dest` is always a complete store or what it was before. The
+        live store is never the destination. PostgreSQL: use pg_dump.
+        """
+        if self._dialect != "sqlite":
+            raise StoreError(self.location, PG_BACKUP)
+        if self._path is None:
+            raise StoreError(self.location, "is not a file; there is nothing to back up")
+        target = Path(dest).expanduser().absolute()
+        live = [self._path, *(Path(f"{self._path}{end}") for end in ("-wal", "-shm", "-journal"))]
+        try:
+            same = target.exists() and os.path.samefile(target, self._path)
+            if same or target in live:
+                raise StoreError(target, "is the live store; choose another file for the backup")
+            if target.is_dir():
+                raise StoreError(
+                    target,
+                    "is a folder; give the backup's file name, such as progress-backup.sqlite",
+                )
+            if not target.parent.is_dir():
+                raise StoreError(target, "cannot be written: its folder does not exist")
+            if target.exists() and target.stat().st_size:
+                with target.open("rb") as handle:
+                    if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                        raise StoreError(
+                            target,
+                            "exists and is not an SQLite file; it was left untouched "
+                            "(choose another name)",
+                        )
+            fd, tmp_name = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+            )
+            os.close(fd)
+        except OSError as err:
+            raise StoreError(target, f"cannot be written: {err.strerror or err}") from None
+        tmp = Path(tmp_name)
+        try:
+            self._copy_to(tmp)
+            os.replace(tmp, target)
+            integrity.fsync_dir(target.parent)
+        except OSError as err:
+            raise StoreError(target, f"cannot be written: {err.strerror or err}") from None
+        finally:
+            for leftover in (tmp, Path(f"{tmp}-journal")):
+                leftover.unlink(missing_ok=True)
+        return target
+
+    def _copy_to(self, tmp: Path) -> None:
+        assert self._path is not None
+        source_uri = f"{self._path.as_uri()}?mode=ro"
+        try:
+            source = sqlite3.connect(source_uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                copy = sqlite3.connect(tmp, isolation_level=None)
+                try:
+                    source.backup(copy)
+                    copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+                    found = [str(r[0]) for r in copy.execute("PRAGMA quick_check")]
+                finally:
+                    copy.close()
+            finally:
+                source.close()
+        except sqlite3.Error as err:
+            if integrity.is_damage(str(err)):
+                self._mark_damaged(str(err))
+                raise StoreError(self.location, damaged(str(err))) from err
+            raise StoreError(self.location, f"could not be backed up: {err}") from err
+        if found != ["ok"]:
+            self._mark_damaged(found[0].splitlines()[-1])
+            raise StoreError(self.location, damaged(found[0].splitlines()[-1]) + "; no backup made")
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def history_to_drop(rows: list[tuple[int, str | None, datetime, int]]) -> list[int]:
+    """Which versions of one criterion to drop, given all of them as (id, rating, changed_at,
+    characters of note), oldest first, so that the rest keep within HISTORY_PER_CRITERION
+    versions and HISTORY_CHARS_PER_CRITERION characters.
+
+    The newest HISTORY_NEWEST_KEPT always stay (the last is the current value). Of the older
+    ones, drafts go first, oldest first; a version is kept over any draft when it is the first,
+    when its rating differs from the version before (the note as it was when the learner
+    claimed that rating), or when the next save came HISTORY_PAUSE_SECONDS or more later (the
+    note as the learner left it at the end of a sitting). Only if dropping every draft is not
+    enough do those go too, oldest first, the first version last of all.
+    """
+    count, chars = len(rows), sum(row[3] for row in rows)
+
+    def over() -> bool:
+        return count > ids.HISTORY_PER_CRITERION or chars > ids.HISTORY_CHARS_PER_CRITERION
+
+    if not over():
+        return []
+    pause = timedelta(seconds=ids.HISTORY_PAUSE_SECONDS)
+    older = rows[: max(0, len(rows) - ids.HISTORY_NEWEST_KEPT)]
+    drafts, milestones = [], []
+    for i, (_id, rating, changed_at, _size) in enumerate(older):
+        claimed = i == 0 or rating != older[i - 1][1]
+        left = rows[i + 1][2] - changed_at >= pause
+        (milestones if claimed or left else drafts).append(older[i])
+    drop: list[int] = []
+    for row in [*drafts, *milestones[1:], *milestones[:1]]:
+        if not over():
+            break
+        drop.append(row[0])
+        count, chars = count - 1, chars - row[3]
+    return drop
+
+
+def check_store(location: Location | None = None) -> list[str]:
+    """Check the store at `location` in full without opening it for writing: [] if it is sound.
+
+    A damaged SQLite file is reported (what SQLite's integrity_check found, one line each)
+    rather than refused; one that is not a store at all raises StoreError.
+    """
+    url = resolve_location(location)
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.exists():
+            raise StoreError(describe(url), "does not exist")
+        check_file(path)
+        if path.stat().st_size:
+            try:
+                found = integrity.problems(path, full=True)
+            except sqlite3.OperationalError as err:
+                if not integrity.is_damage(str(err)):
+                    raise StoreError(describe(url), f"could not be checked: {err}") from err
+                found = [str(err)]
+            except sqlite3.DatabaseError as err:
+                found = [str(err)]
+            if found:
+                return found
+    with Store(url):
+        return []
 
 
 def open_store(location: Location | None = None) -> Store:

@@ -2,7 +2,8 @@
 
 `meta` holds the application marker and the schema version: a database without it is not
 ours and is never written to; one with a newer version was made by a newer nosworkbook; one
-with an older version is upgraded when it is opened (new tables only, nothing is lost).
+with an older version is upgraded when it is opened (new tables and indexes only, nothing is
+lost).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 APP_MARKER = "nosworkbook-progress"
-SCHEMA_VERSION = 2  # bump, and add a migration, whenever a table below changes
+SCHEMA_VERSION = 3  # bump, and add a migration, whenever a table below changes
 
 META_APPLICATION = "application"
 META_SCHEMA_VERSION = "schema_version"
@@ -100,6 +101,7 @@ changes = Table(
     Column("evidence", Text, nullable=False),
     Column("changed_at", UTCDateTime, nullable=False),
     Index("ix_changes_learner", "cohort", "learner", "criterion"),
+    Index("ix_changes_recent", "cohort", "learner", "changed_at"),  # the save limits; version 3
     sqlite_autoincrement=True,  # ids are never reused, so order by id is order of saving
 )
 
@@ -114,6 +116,7 @@ attempts = Table(
     Column("score", Float, nullable=False),
     Column("attempted_at", UTCDateTime, nullable=False),
     Index("ix_attempts_learner", "cohort", "learner", "exercise_id"),
+    Index("ix_attempts_recent", "cohort", "learner", "attempted_at"),  # version 3
     sqlite_autoincrement=True,
 )
 
@@ -130,9 +133,38 @@ access_codes = Table(
     PrimaryKeyConstraint("cohort", "learner"),
 )
 
+# Classroom mode: failed sign-ins, counted per target learner ("learner:<id>") and per client
+# ("client:<id>", a page in a kernel), so every kernel of the classroom sees the same counts. A
+# row is reset when its count reaches the limit (and `locked_until` is set) or, for a learner,
+# when that learner signs in. Added in schema version 3.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("cohort", String(64), nullable=False),
+    Column("subject", String(160), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("cohort", "subject"),
+)
+
 # The schema version in which each table first appeared (1 unless listed). Opening an older
-# store creates the tables it lacks and records the new version.
-ADDED_IN = {"access_codes": 2}
+# store creates the tables it lacks, then the indexes below, and records the new version.
+ADDED_IN = {"access_codes": 2, "sign_in_failures": 3}
+
+# Indexes added to tables that already existed, by the version that added them.
+INDEXES_ADDED_IN = {"ix_changes_recent": 3, "ix_attempts_recent": 3}
+
+
+def added_indexes(since: int) -> list[Index]:
+    """The indexes a store of schema version `since` lacks on tables it already has."""
+    return [
+        index
+        for table in metadata.tables.values()
+        if ADDED_IN.get(table.name, 1) <= since
+        for index in table.indexes
+        if INDEXES_ADDED_IN.get(str(index.name), 1) > since
+    ]
 
 
 def tables_of(version: int) -> set[str]:

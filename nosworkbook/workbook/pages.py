@@ -15,6 +15,7 @@ from nosworkbook import ids
 from nosworkbook.catalog import Catalog, Unit, load
 from nosworkbook.exercises import Exercise, Setting, for_unit
 from nosworkbook.settings import day_words, read_parameters
+from nosworkbook.store.errors import SaveLimitReached
 from nosworkbook.widgets.checklist import Checklist
 from nosworkbook.widgets.exercise import ExerciseWidget, markdown_html
 from nosworkbook.widgets.summary import ProgressSummary
@@ -192,7 +193,13 @@ class Workbook(_Page):
         """Called once per check: the stored attempt, whose time the widget shows."""
         if not self.learner:
             return None
-        return self.store.save_attempt(self.cohort, self.learner, exercise_id, answer, result.score)
+        try:
+            return self.store.save_attempt(
+                self.cohort, self.learner, exercise_id, answer, result.score
+            )
+        except Exception as exc:
+            self._report_failure(f"Your answer to {ids.local(exercise_id)}", exc)
+            raise  # the exercise shows it as not saved
 
     def _save(self, criterion: str, rating: str | None, evidence: str) -> Record | None:
         """Called once per learner edit: write it to the store before anything else.
@@ -210,14 +217,18 @@ class Workbook(_Page):
                 evidence=evidence,
             )
         except Exception as exc:
-            logger.debug("could not save %s", criterion, exc_info=True)
-            self.session.report(
-                f"Your last change to {ids.local(criterion)} could not be saved: {exc}. "
-                "Please tell your tutor."
-            )
+            self._report_failure(f"Your last change to {ids.local(criterion)}", exc)
             raise  # the checklist marks the item as not saved
         self._update_progress()
         return record
+
+    def _report_failure(self, what: str, exc: Exception) -> None:
+        """Tell the learner in plain words; the details (the store, the error) go to the log."""
+        if isinstance(exc, SaveLimitReached):  # written for the learner; names nothing else
+            self.session.report(f"{what} was not saved: {str(exc).removeprefix('Not saved: ')}")
+            return
+        logger.error("%s for %s was not saved: %s", what, self.learner, exc, exc_info=True)
+        self.session.report(f"{what} could not be saved. Please tell your tutor.")
 
     def _update_progress(self) -> None:
         rows = []

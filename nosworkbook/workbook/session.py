@@ -2,10 +2,11 @@
 
 This is the security-bearing part of a workbook: a learner's answers are shown only once
 they have signed in; in a cohort with access codes (classroom mode) only a learner on the
-roster with their own code gets in, after too many wrong codes nothing is checked for a
-while, and one message covers every mismatch so it never says whether the id or the code was
-wrong. Whoever was signed in is signed out before anyone else is tried, so a failed attempt
-leaves nobody's answers on screen.
+roster with their own code gets in, after too many wrong codes for one learner id (from any
+kernel) or from one page nothing more is checked for a while, and one message covers every
+mismatch so it never says whether the id or the code was wrong. Whoever was signed in is
+signed out before anyone else is tried, so a failed attempt leaves nobody's answers on
+screen. What the learner is told is plain; where the store is and what failed go to the log.
 
 The page (`pages.Workbook`, `pages.Index`) owns a `Session` and tells it how to load, show
 and clear a learner's answers (`Page`).
@@ -14,6 +15,7 @@ and clear a learner's answers (`Page`).
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from typing import Any, Protocol
 
@@ -26,9 +28,12 @@ from nosworkbook.widgets.signin import SignIn
 logger = logging.getLogger(__name__)
 
 NO_MATCH = "That learner id and access code do not match. Check them, or ask your tutor."
+NOT_LOADED = "Your saved answers could not be loaded. Please tell your tutor."
+NOT_CHECKED = "Your access code could not be checked. Please tell your tutor."
 
 THROTTLE = Throttle()
-"""Failed classroom sign-ins in this kernel: after five, nothing is checked for 30 seconds."""
+"""Failed classroom sign-ins, counted in the store against the learner id tried and the page:
+after five for either, that id or that page waits 30 seconds (see `Throttle`)."""
 
 OPEN_STORE_AFTER_S = 2.0
 """Under Voila, the store opens on a thread this long after the workbook is built: after the
@@ -81,6 +86,8 @@ class Session:
         self._store_lock = threading.Lock()
         self._warming: threading.Timer | None = None
         self.learner = ""
+        self.client = secrets.token_hex(8)
+        """This page, for the sign-in throttle: failures from it are counted together."""
         self.sign_in = SignIn()
         self.sign_in.on_submit(self.sign_in_as)
         self.sign_in.on_sign_out(self.sign_out)
@@ -165,16 +172,17 @@ class Session:
         try:
             classroom = self.store.has_access_codes(self.cohort)
         except Exception as exc:  # the store is unreachable or unusable: say so, keep nothing
-            logger.debug("could not open the store", exc_info=True)
-            return self._refuse(f"Your saved answers could not be loaded: {exc}")
+            # The learner sees a plain sentence; where the store is and what failed go to the log.
+            logger.warning("could not open the progress store: %s", exc, exc_info=True)
+            return self._refuse(NOT_LOADED)
         self.sign_in.ask_code = classroom
         if classroom and not self._code_matches(learner, code):
             return False
         try:
             saved = self.page.load(learner)
         except Exception as exc:  # the store is unreachable or unusable: say so, keep nothing
-            logger.debug("could not load answers", exc_info=True)
-            return self._refuse(f"Your saved answers could not be loaded: {exc}")
+            logger.warning("could not load the answers of %s: %s", learner, exc, exc_info=True)
+            return self._refuse(NOT_LOADED)
         self.learner = learner
         self.sign_in.learner = learner
         self.sign_in.signed_in = learner
@@ -186,21 +194,22 @@ class Session:
     def _code_matches(self, learner: str, code: str) -> bool:
         """Classroom mode: the learner is on the roster and `code` is theirs. One message
         for every mismatch, so it never says whether the id or the code was wrong."""
-        wait = THROTTLE.wait()
-        if wait:
-            return self._refuse(locked_out(wait))
+        store, throttle = self.store, THROTTLE
         try:
-            allowed = self.store.verify_access(self.cohort, learner, code)
+            wait = throttle.wait(store, self.cohort, learner, self.client)
+            if wait:
+                return self._refuse(locked_out(wait))
+            allowed = store.verify_access(self.cohort, learner, code)
+            if allowed:
+                throttle.succeeded(store, self.cohort, learner)
+                return True
+            logger.info("a sign-in to cohort %s did not match", self.cohort)
+            message = NO_MATCH
+            if throttle.failed(store, self.cohort, learner, self.client):
+                message += " " + locked_out(throttle.wait(store, self.cohort, learner, self.client))
         except Exception as exc:
-            logger.debug("could not check the access code", exc_info=True)
-            return self._refuse(f"Your access code could not be checked: {exc}")
-        if allowed:
-            THROTTLE.succeeded()
-            return True
-        logger.info("a sign-in to cohort %s did not match", self.cohort)
-        message = NO_MATCH
-        if THROTTLE.failed():
-            message += " " + locked_out(THROTTLE.wait())
+            logger.warning("could not check an access code: %s", exc, exc_info=True)
+            return self._refuse(NOT_CHECKED)
         return self._refuse(message)
 
     def _drop(self) -> None:
