@@ -25,7 +25,7 @@ import traitlets
 
 from nosworkbook.ids import MAX_EVIDENCE
 from nosworkbook.settings import DEFAULT_SCALE
-from nosworkbook.widgets.base import Rejected, SavingWidget, ToSave, iso
+from nosworkbook.widgets.base import Rejected, SavingWidget, ToSave, iso, shown
 
 logger = logging.getLogger(__name__)
 
@@ -191,23 +191,25 @@ class Checklist(SavingWidget):
     def _on_edit(self, msg: dict[str, Any]) -> ToSave | None:
         """Validate one edit and show it; what to save, or None if nothing changed."""
         cid = msg.get("id")
-        if cid not in self._ids():
-            raise Rejected(f"Unknown item {cid!r}.")
+        if not isinstance(cid, str) or cid not in self._ids():
+            raise Rejected(f"Unknown item {shown(cid)}.")
         old = self.values.get(cid) or {"rating": None, "evidence": "", "changed": None}
         rating, evidence = old.get("rating"), old.get("evidence") or ""
         if "rating" in msg:
             rating = msg["rating"]
-            if rating is not None and rating not in self.scale:
-                raise Rejected(f"{rating!r} is not a rating on this checklist.")
+            if rating is not None and (not isinstance(rating, str) or rating not in self.scale):
+                raise Rejected(f"{shown(rating)} is not a rating on this checklist.")
         if "evidence" in msg:
             evidence = msg["evidence"]
             if not isinstance(evidence, str):
                 raise Rejected("Evidence must be text.")
-            if len(evidence) > MAX_EVIDENCE:
+            if len(evidence) > MAX_EVIDENCE:  # characters (code points), as the store counts
                 raise Rejected(
                     f"Evidence is limited to {MAX_EVIDENCE:,} characters; "
                     f"this has {len(evidence):,}."
                 )
+            if "\x00" in evidence:  # the store refuses it: say why here
+                raise Rejected("Evidence cannot contain a null character; remove it and try again.")
         if rating == old.get("rating") and evidence == (old.get("evidence") or ""):
             return None  # e.g. a blur after the debounced send: nothing new to save
         # "changed" stays the last stored date until the store has this edit too.

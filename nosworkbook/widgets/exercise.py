@@ -20,6 +20,7 @@ score, the widget says so rather than quietly showing a different mark.
 from __future__ import annotations
 
 import html
+import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -35,7 +36,8 @@ from nosworkbook.widgets.base import Rejected, SavingWidget, ToSave, iso
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT = 5_000
+MAX_TEXT = ids.MAX_ANSWER_TEXT
+UNREADABLE = "Your answer could not be read. Please try again."
 AttemptCallback = Callable[[str, dict[str, Any], Result], Any]
 """`(exercise_id, answer, result)`; returns what the store stored (an `Attempt`) or None."""
 
@@ -163,18 +165,19 @@ class ExerciseWidget(SavingWidget):
     score_note = traitlets.Unicode("").tag(sync=True)  # a restored score that marking changed
     tutor_html = traitlets.Unicode("").tag(sync=True)
     disabled_note = traitlets.Unicode("Sign in to answer this exercise.").tag(sync=True)
-    # How long the browser waits for an ack before it says the answer was not saved.
-    _ack_timeout_ms = traitlets.Int(20_000).tag(sync=True)
 
     def __init__(self, exercise: Exercise, tutor_html: str = "", **kwargs: Any) -> None:
         self.exercise = exercise
+        form = exercise.form()
+        # The kernel's own form: what an answer may hold, whatever the `fields` trait says.
+        self._form = field_names(form)
         super().__init__(
             exercise_id=exercise.id,
             title=exercise.title,
             criteria=[ids.local(c) for c in exercise.criteria],
             intro_html=markdown_html(exercise.scenario()),
             blocks=exercise.blocks(),
-            fields=exercise.form(),
+            fields=form,
             tutor_html=tutor_html,
             **kwargs,
         )
@@ -235,7 +238,7 @@ class ExerciseWidget(SavingWidget):
                 self.answer, self.result, self.after = {}, {}, []
                 self.checked_at, self.score_note = "", ""
                 return
-            clean = self._clean(answer)
+            clean = self._clean(answer, strict=False)
             result = self.exercise.check(clean)
             shown = result.as_dict()
             note = ""
@@ -252,7 +255,8 @@ class ExerciseWidget(SavingWidget):
         self.restore(None)
 
     def submit(self, answer: dict[str, Any]) -> Result:
-        """Check an answer as the form would, and save it; raises SaveFailed if saving failed.
+        """Check an answer as the form would, and save it; raises SaveFailed if saving failed,
+        and `Rejected` (a ValueError) for an answer the form could not have sent.
 
         This is the kernel's own way in, so it needs no epoch and works while disabled.
         """
@@ -267,8 +271,14 @@ class ExerciseWidget(SavingWidget):
         """Mark the answer and show the feedback; the attempt to save."""
         answer = msg.get("answer")
         if not isinstance(answer, dict):
-            raise Rejected("Your answer could not be read. Please try again.")
-        clean = self._clean(answer)
+            raise Rejected(UNREADABLE)
+        clean = self._clean(answer, strict=True)
+        size = len(json.dumps(clean, ensure_ascii=False))
+        if size > ids.MAX_ANSWER:  # the store's limit: say so before marking, not after
+            raise Rejected(
+                f"Your answer is too long to save ({size:,} characters; the most is "
+                f"{ids.MAX_ANSWER:,}). Please shorten it and try again."
+            )
         result = self.exercise.check(clean)
         self.answer = clean
         self.result = result.as_dict()
@@ -286,15 +296,25 @@ class ExerciseWidget(SavingWidget):
             when = self._now_iso()
         self.checked_at = when
 
-    def _clean(self, answer: dict[str, Any]) -> dict[str, Any]:
-        """Keep only this form's fields, as text or lists of text, within size limits."""
-        known = field_names(self.fields)
+    def _clean(self, answer: dict[str, Any], strict: bool) -> dict[str, Any]:
+        """Keep only the kernel's form's fields, as text or lists of text, within size limits.
+
+        Names not on the form are dropped. A value that is neither text (or a number) nor a
+        list of them cannot be an answer from the form: `strict` (a message from the browser)
+        refuses it, otherwise (a stored answer) it is dropped.
+        """
         clean: dict[str, Any] = {}
         for name, value in (answer or {}).items():
-            if name not in known:
+            if name not in self._form or value is None:
                 continue
-            if isinstance(value, list):
-                clean[name] = [str(v)[:MAX_TEXT] for v in value][:100]
-            elif value is not None:
+            if isinstance(value, list) and all(_scalar(v) for v in value):
+                clean[name] = [str(v)[:MAX_TEXT] for v in value][: ids.MAX_ANSWER_ITEMS]
+            elif _scalar(value):
                 clean[name] = str(value)[:MAX_TEXT]
+            elif strict:
+                raise Rejected(UNREADABLE)
         return clean
+
+
+def _scalar(value: object) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)

@@ -17,7 +17,7 @@ import traitlets
 
 from nosworkbook import ids
 from nosworkbook.ids import LEARNER_RULE
-from nosworkbook.widgets.base import KernelOwnedWidget
+from nosworkbook.widgets.base import KernelOwnedWidget, message_problem
 
 STATIC_NOTE = "Sign in to record your answers (learner id)."
 
@@ -81,7 +81,15 @@ class SignIn(KernelOwnedWidget):
     def _on_custom_msg(self, _widget: object, content: Any, _buffers: object) -> None:
         if not isinstance(content, dict):
             return
+        problem = message_problem(content)  # checked at the door, as for every widget
+        if problem is not None:
+            self.show(problem, error=True)  # nothing the browser sent is kept
+            return
         if content.get("type") == "sign-in":
-            self.submit(str(content.get("learner", ""))[:200], str(content.get("code", ""))[:200])
+            learner, code = content.get("learner", ""), content.get("code", "")
+            self.submit(
+                learner[:200] if isinstance(learner, str) else "",
+                code[:200] if isinstance(code, str) else "",
+            )
         elif content.get("type") == "sign-out":
             self.sign_out()

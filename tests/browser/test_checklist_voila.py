@@ -3,7 +3,8 @@
 Controls are found by role and accessible name only, as a screen-reader user would find them.
 The notebook logs every `on_change` callback to `<run>.jsonl` and its widget-model count to
 `<run>.models.json`, where `<run>` is the page's `?run=` token, so each test checks its own
-kernel's view of what was saved.
+kernel's view of what was saved. A page opened with `&ack_ms=N` waits N ms for an ack (not
+20 s), and PC24's save takes 6 s: an ack that does not come in time, then comes late.
 
 A second notebook holds one exercise whose save fails or stalls on demand, to check what the
 learner is told when an ack says "not saved", or does not come in time (the exercise's
@@ -36,13 +37,17 @@ from ipywidgets.widgets.widget import _instances
 from nosworkbook.catalog import load
 from nosworkbook.widgets import Checklist
 
-_run = urllib.parse.parse_qs(os.environ.get("QUERY_STRING", "")).get("run", ["default"])[0]
+_query = urllib.parse.parse_qs(os.environ.get("QUERY_STRING", ""))
+_run = _query.get("run", ["default"])[0]
+_ack_ms = int(_query.get("ack_ms", ["0"])[0])
 _log = pathlib.Path({out!r}) / f"{{_run}}.jsonl"
 
 
 def _record(cid, rating, evidence):
     if cid == "INSCS008.PC25":
         time.sleep(1.5)  # a slow store: edits queue up behind this save
+    if cid == "INSCS008.PC24":
+        time.sleep(6)  # a stalled store: the ack comes after the page stopped waiting
     with _log.open("a", encoding="utf-8") as f:
         f.write(json.dumps({{"id": cid, "rating": rating, "evidence": evidence}}) + "\\n")
 """
@@ -50,6 +55,8 @@ def _record(cid, rating, evidence):
 SHOW = """\
 checklist = Checklist.for_criteria("You must be able to", load()["INSCS008"].performance)
 checklist.on_change(_record)
+if _ack_ms:
+    checklist._ack_timeout_ms = _ack_ms
 (pathlib.Path({out!r}) / f"{{_run}}.models.json").write_text(json.dumps({{
     "models": len(_instances),
     "checklists": sum(isinstance(w, Checklist) for w in list(_instances.values())),
@@ -83,12 +90,12 @@ def server(voila_server, tmp_path_factory: pytest.TempPathFactory, out_dir: Path
 class Run:
     """One page load: its kernel's log of saved edits and model count."""
 
-    def __init__(self, page: Page, server: str, out_dir: Path) -> None:
+    def __init__(self, page: Page, server: str, out_dir: Path, query: str = "") -> None:
         self.token = uuid.uuid4().hex
         self.log = out_dir / f"{self.token}.jsonl"
         self.models = out_dir / f"{self.token}.models.json"
         self.started = time.monotonic()
-        page.goto(f"{server}?run={self.token}")
+        page.goto(f"{server}?run={self.token}{query}")
         expect(page.get_by_role("heading", name=HEADING)).to_be_visible()
         self.load_seconds = time.monotonic() - self.started
 
@@ -242,6 +249,62 @@ def test_filter_shows_only_items_not_yet_competent(page: Page, run: Run) -> None
     only.uncheck()
     expect(group(page, "PC3")).to_be_visible()
     expect(page.get_by_role("radiogroup")).to_have_count(TOTAL)
+
+
+# --- what the learner is told when an edit is not saved -------------------------------------
+
+EMOJI = "\U0001f600"  # one character, two UTF-16 code units
+NO_REPLY = "This change has not been saved: the workbook did not reply."
+
+
+def test_an_edit_with_no_ack_in_time_shows_as_not_saved_until_the_late_ack_comes(
+    page: Page, server: str, out_dir: Path
+) -> None:
+    expect.set_options(timeout=30_000)
+    run = Run(page, server, out_dir, query="&ack_ms=2000")
+    pc24 = group(page, "PC24")
+    pc24.get_by_role("radio", name="Competent").click()  # a 6 s save; the page waits 2 s
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_count(1, timeout=5_000)
+    expect(alert).to_contain_text(NO_REPLY)
+    expect(alert).to_be_visible()
+    # Heard where the learner is: the item's controls are described by the error.
+    expect(pc24).to_have_accessible_description(re.compile(re.escape(NO_REPLY)))
+    expect(evidence(page, "PC24")).to_have_accessible_description(re.compile("not been saved"))
+    expect(pc24.get_by_role("radio", name="Competent")).to_be_checked()  # as the learner left it
+    assert run.saved() == []  # not yet in the store
+    # The late ack: it was saved after all, and the item says so.
+    expect(page.get_by_role("alert")).to_have_count(0, timeout=15_000)
+    assert run.wait_saved(lambda r: len(r) == 1) == [
+        {"id": "INSCS008.PC24", "rating": "Competent", "evidence": ""}
+    ]
+    expect(page.get_by_text(re.compile(r"^Last changed \d"))).to_have_count(1)
+    expect(pc24).not_to_have_accessible_description(re.compile("not been saved"))
+
+
+def test_a_note_of_twenty_thousand_emoji_is_saved_whole_and_one_more_is_refused(
+    page: Page, run: Run
+) -> None:
+    box = evidence(page, "PC7")
+    note = EMOJI * 20_000  # 20,000 characters, 40,000 UTF-16 code units
+    box.fill(note)
+    records = run.wait_saved(lambda r: len(r) == 1)
+    saved = records[0]["evidence"]
+    assert len(saved) == 20_000 and saved == note  # whole: not cut at 20,000 units or in half
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+    box.fill(note + EMOJI)
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_text("Evidence is limited to 20,000 characters; this has 20,001.")
+    expect(box).to_have_accessible_description(re.compile("limited to 20,000 characters"))
+    page.keyboard.press("Tab")  # leaving the box does not send it either
+    page.wait_for_timeout(1_500)
+    assert len(run.saved()) == 1  # refused, not cut to fit and saved
+    assert box.evaluate("e => [...e.value].length") == 20_001  # left as typed, to shorten
+
+    box.fill(note[:-1] + "!")  # shortened: saved, and the message goes
+    run.wait_saved(lambda r: len(r) == 2 and r[-1]["evidence"].endswith("!"))
+    expect(page.get_by_role("alert")).to_have_count(0)
 
 
 # --- the exercise widget's acks ---------------------------------------------------------------

@@ -6,8 +6,16 @@
 // its controls are not overwritten from `values` (that would undo keystrokes or arrow presses
 // made since), and a focused textarea is never rewritten except after a sign-in/sign-out.
 // All learner text is set with textContent / value, never as HTML.
+//
+// An item shows as not saved (in its error line, an alert) when the kernel refuses or fails an
+// edit, when an edit gets no ack within `_ack_timeout_ms` (until a late ack says it was saved
+// after all), and when its evidence is over the limit (then it is not sent). Limits count
+// characters (code points), as Python and the store do: never UTF-16 units, so there is no
+// `maxlength` (it counts units and cuts a pasted note without a word) and no cutting a note.
 
 const DEBOUNCE_MS = 600;
+const NO_REPLY =
+  "This change has not been saved: the workbook did not reply. Check your connection; if this message stays, reload the page and make the change again.";
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 let viewCount = 0;
@@ -25,6 +33,22 @@ function setText(node, text) {
   if (node.textContent !== text) node.textContent = text; // no needless live-region repeats
 }
 
+/** How many characters (code points) `text` has: an emoji is one, as the store counts it. */
+export function codePoints(text) {
+  let n = 0;
+  for (const _ of text) n += 1;
+  return n;
+}
+
+/** The kernel's words for a note over the limit, or "" when it fits. */
+export function tooLong(text, max) {
+  if (text.length <= max) return ""; // never more characters than UTF-16 units
+  const n = codePoints(text);
+  if (n <= max) return "";
+  const fmt = (x) => x.toLocaleString("en-GB");
+  return `Evidence is limited to ${fmt(max)} characters; this has ${fmt(n)}.`;
+}
+
 /** "23 Nov 2026" in the learner's time zone, or "" for a missing or unreadable date. */
 export function britishDate(iso) {
   if (!iso) return "";
@@ -37,7 +61,7 @@ function render({ model, el }) {
   const maxEvidence = model.get("max_evidence"); // the store's limit (nosworkbook.ids)
   const prefix = `nwcl${++viewCount}-${Math.random().toString(36).slice(2, 8)}`;
   const rows = new Map(); // criterion id -> row state
-  const awaiting = new Map(); // seq -> row waiting for its ack
+  const awaiting = new Map(); // seq -> {row, timer}: an edit waiting for its ack
   let seq = 0;
   let seenEpoch = model.get("_epoch");
   let parts = null;
@@ -54,18 +78,34 @@ function render({ model, el }) {
 
   function send(row, fields) {
     seq += 1;
+    const sent = seq;
     row.inflight += 1;
-    awaiting.set(seq, row);
-    model.send({ type: "edit", id: row.item.id, epoch: model.get("_epoch"), seq, ...fields });
+    const wait = model.get("_ack_timeout_ms") || 20000;
+    const timer = setTimeout(() => {
+      if (!awaiting.has(sent)) return;
+      row.late.add(sent); // still awaited: a late ack can clear it
+      showState(row);
+    }, wait);
+    awaiting.set(sent, { row, timer });
+    model.send({ type: "edit", id: row.item.id, epoch: model.get("_epoch"), seq: sent, ...fields });
+  }
+
+  function forgetAwaiting() {
+    for (const { timer } of awaiting.values()) clearTimeout(timer);
+    awaiting.clear();
   }
 
   function takeEvidence(row) {
-    // The unsent evidence of a row as {evidence}, or {} when nothing new was typed.
+    // The unsent evidence of a row as {evidence}, or {} when nothing new (or nothing that
+    // fits) was typed. A note over the limit is not sent, and the row says why.
     clearTimeout(row.timer);
     row.timer = null;
     if (!row.dirty) return {};
     row.dirty = false;
-    return { evidence: row.textarea.value.slice(0, maxEvidence) };
+    const text = row.textarea.value;
+    row.tooLong = tooLong(text, maxEvidence);
+    showState(row);
+    return row.tooLong ? {} : { evidence: text };
   }
 
   function flushRow(row) {
@@ -83,7 +123,7 @@ function render({ model, el }) {
     flushAll();
     el.replaceChildren();
     rows.clear();
-    awaiting.clear();
+    forgetAwaiting();
     const items = model.get("items") || [];
     const scale = model.get("scale") || [];
     const level = Math.min(6, Math.max(2, model.get("heading_level") || 2));
@@ -143,17 +183,20 @@ function render({ model, el }) {
         id: `${rid}-evidence`,
         class: "nw-evidence",
         rows: "3",
-        maxlength: String(maxEvidence),
-        "aria-describedby": `${rid}-text`,
+        "aria-describedby": `${rid}-text ${rid}-error`,
       });
+      group.setAttribute("aria-describedby", `${rid}-text ${rid}-error`);
       const changed = h("p", { class: "nw-changed" });
-      const error = h("p", { class: "nw-error", hidden: "" });
+      const error = h("p", { id: `${rid}-error`, class: "nw-error", hidden: "" });
 
       li.append(criterion, group, evidenceLabel, textarea, changed, error);
       list.append(li);
       const row = { item, li, radios, textarea, changed, error, timer: null };
       row.dirty = false;
       row.inflight = 0;
+      row.failed = ""; // the kernel's reason the last edit was not saved
+      row.late = new Set(); // seqs with no ack in time
+      row.tooLong = ""; // the note is over the limit, so it was not sent
       li.nwRow = row;
       rows.set(item.id, row);
     });
@@ -185,11 +228,18 @@ function render({ model, el }) {
         const checked = radio.value === rating;
         if (radio.checked !== checked) radio.checked = checked;
       }
-      const typing = row.dirty || document.activeElement === row.textarea;
+      // A note over the limit stays as typed (it was never sent) so it can be shortened.
+      const typing = row.dirty || row.tooLong || document.activeElement === row.textarea;
       if ((force || !typing) && row.textarea.value !== evidence) row.textarea.value = evidence;
     }
     const date = britishDate(entry.changed);
     setText(row.changed, date ? `Last changed ${date}` : "Not changed yet");
+  }
+
+  function showState(row) {
+    // Everything that is not saved on this row, in one line.
+    const parts = [row.failed, row.late.size ? NO_REPLY : "", row.tooLong];
+    showError(row, [...new Set(parts.filter(Boolean))].join(" "));
   }
 
   function showError(row, message) {
@@ -275,13 +325,16 @@ function render({ model, el }) {
     const force = epoch !== seenEpoch; // sign-in, sign-out or learner switch
     if (force) {
       seenEpoch = epoch;
-      awaiting.clear();
+      forgetAwaiting();
       for (const row of rows.values()) {
         clearTimeout(row.timer);
         row.timer = null;
         row.dirty = false;
         row.inflight = 0;
-        showError(row, "");
+        row.failed = "";
+        row.late.clear();
+        row.tooLong = "";
+        showState(row);
       }
     }
     for (const row of rows.values()) updateRow(row, force);
@@ -291,12 +344,16 @@ function render({ model, el }) {
 
   function onMessage(msg) {
     if (!msg || msg.type !== "ack") return;
-    const row = awaiting.get(msg.seq);
-    if (!row) return; // from before a rebuild or a sign-in: nothing to do
+    const waiting = awaiting.get(msg.seq);
+    if (!waiting) return; // from before a rebuild or a sign-in: nothing to do
+    const { row, timer } = waiting;
+    clearTimeout(timer);
     awaiting.delete(msg.seq);
+    row.late.delete(msg.seq); // a late ack: this edit is no longer missing
     row.inflight = Math.max(0, row.inflight - 1);
-    if (msg.ok) showError(row, "");
-    else if (msg.error !== "stale") showError(row, msg.error || "Your answer was not saved.");
+    if (msg.ok) row.failed = "";
+    else if (msg.error !== "stale") row.failed = msg.error || "Your answer was not saved.";
+    showState(row);
     if (row.inflight === 0) updateRow(row, false);
   }
 
