@@ -161,6 +161,13 @@ def search(words: tuple[str, ...], unit_urn: str | None, as_json: bool) -> None:
     help="Most kernels at once, ready ones included; more learners see a 'busy' page.",
 )
 @click.option(
+    "--connect-within",
+    type=int,
+    default=None,
+    help="Seconds a page has to connect to its kernel before the kernel is shut down "
+    "(default 60; 0: never).",
+)
+@click.option(
     "--token",
     help="Token learners need beyond localhost (default: a new one, printed once).",
 )
@@ -173,6 +180,7 @@ def serve(
     pool: int,
     cull_after: int,
     max_kernels: int,
+    connect_within: int | None,
     token: str | None,
 ) -> None:
     """Serve the workbooks in PATH (default ./workbooks), or a cohort's, with Voila."""
@@ -191,6 +199,7 @@ def serve(
         pool=pool,
         cull_after=cull_after,
         max_kernels=max_kernels,
+        connect_within=connect_within,
         token=token,
     )
     serving.check_options(**{k: v for k, v in options.items() if k != "token"})
@@ -331,6 +340,59 @@ def cohort_codes(path: Path, reissue: tuple[str, ...], store_location: str | Non
             f"Withdrew the code(s) of {len(result.withdrawn)} learner(s) no longer on the "
             f"roster: {', '.join(result.withdrawn)}"
         )
+
+
+_STORE_OPTION = click.option(
+    "--store",
+    "store_location",
+    metavar="URL",
+    help="The store the workbooks use: a file or SQLAlchemy URL "
+    "(default: $NOSWORKBOOK_STORE, else the user data folder).",
+)
+
+
+@main.group(name="store")
+def store_() -> None:
+    """The learners' progress store: check that it is sound, or back it up."""
+
+
+@store_.command(name="check")
+@_STORE_OPTION
+def store_check(store_location: str | None) -> None:
+    """Run SQLite's full integrity check on the store; say OK, or what is wrong (exit 1)."""
+    from nosworkbook.store import resolve_location
+    from nosworkbook.store.database import check_store
+    from nosworkbook.store.location import describe
+
+    where = describe(resolve_location(store_location))
+    problems = check_store(store_location)
+    if problems:
+        for problem in problems:
+            click.echo(f"{where}: {problem}", err=True)
+        click.echo(
+            f"{where}: is damaged. Stop the workbook server, keep a copy of this file, and put "
+            "back your latest backup (see nosworkbook store backup).",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"OK: {where} is sound")
+
+
+@store_.command(name="backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@_STORE_OPTION
+def store_backup(dest: Path, store_location: str | None) -> None:
+    """Copy the store to the file DEST, whole and consistent, while the workbooks keep running.
+
+    DEST is replaced only once the copy is complete and checked. SQLite stores only: back up
+    a PostgreSQL store with pg_dump.
+    """
+    from nosworkbook.store import open_store
+
+    with open_store(store_location) as store:
+        written = store.backup(dest)
+        where = store.location
+    click.echo(f"Backed up {where} to {written}")
 
 
 @main.command(name="generate")

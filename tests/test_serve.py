@@ -33,7 +33,7 @@ WORKBOOKS = ROOT / "workbooks"
 
 def test_command_is_standalone_voila_on_localhost():
     command = voila_command(WORKBOOKS)
-    assert command[1:3] == ["-m", "voila"]
+    assert command[1:3] == ["-m", "nosworkbook.classroom.app"]  # Voila, doors checked
     assert "--Voila.ip=127.0.0.1" in command
     assert "--VoilaConfiguration.strip_sources=True" in command
     assert "--VoilaConfiguration.show_tracebacks=False" in command
@@ -77,6 +77,7 @@ def _value(command: list[str], option: str) -> str:
         ({"cull_after": 6}, {"ClassroomKernelManager.cull_interval": "2"}),
         ({"cull_after": 0}, {"ClassroomKernelManager.cull_idle_timeout": "0"}),
         ({"max_kernels": 12}, {"ClassroomKernelManager.max_kernels": "12"}),
+        ({"connect_within": 20}, {"ClassroomKernelManager.connect_within": "20"}),
         ({"token": "a" * 32}, {"Voila.auto_token": "True"}),
     ],
 )
@@ -84,6 +85,8 @@ def test_command_for_each_option(options, expected):
     command = voila_command(WORKBOOKS, **options)
     for option, value in expected.items():
         assert _value(command, option) == value
+    if "connect_within" not in options:  # the kernel manager's default, or a config file's
+        assert not any("connect_within" in arg for arg in command)
     if options.get("pool") == 0:
         assert not any(arg.startswith("--ClassroomKernelManager.pools") for arg in command)
     assert not any(("a" * 32) in arg for arg in command)  # never on the command line
@@ -182,6 +185,7 @@ def test_cli_uses_the_token_given(fake_exec):
         ["serve", "--pool", "-1"],
         ["serve", "--max-kernels", "0"],
         ["serve", "--cull-after", "-5"],
+        ["serve", "--connect-within", "-1"],
         ["serve", "--units", "INSCS099"],
         ["serve", "--units", "customer"],
         ["serve", "--units", "INSCS003-INSCS001"],
@@ -288,3 +292,10 @@ def test_serve_lists_the_workbooks_and_strips_sources(tmp_path):
         assert "from nosworkbook.workbook import Workbook" not in page  # code is not
     finally:
         server.stop()
+
+
+def test_connect_within_reaches_the_kernel_manager_from_the_command_line(fake_exec):
+    result = CliRunner().invoke(main, ["serve", "--connect-within", "15", "--pool", "0"])
+    assert result.exit_code == 0, result.output
+    ((command, _env),) = fake_exec.calls
+    assert "--ClassroomKernelManager.connect_within=15" in command

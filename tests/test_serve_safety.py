@@ -1,12 +1,14 @@
-"""The classroom server, live: kernel pools, the busy page, culling, the token, and a kernel
-that runs nothing a websocket client sends it."""
+"""The classroom server, live: kernel pools, the busy page, culling, the token, and Ctrl-C.
+
+What a hostile client can and cannot do (websockets, the shut-down API, odd paths) is in
+test_hostile_clients.py."""
 
 from __future__ import annotations
 
-import asyncio
-import http.client
 import json
+import os
 import re
+import signal
 import time
 import urllib.parse
 import uuid
@@ -15,39 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from classroom_server import Server, start
-from jupyter_server.services.kernels.connection.base import (
-    deserialize_msg_from_ws_v1,
-    serialize_msg_to_ws_v1,
-)
-from tornado.httpclient import HTTPRequest
-from tornado.websocket import websocket_connect
+from classroom_server import KERNEL_ID, Server, get, open_page, start, wait_until
 
 from nosworkbook.classroom.kernels import BUSY, POOL_MARKER
-from nosworkbook.testing import run_apart
-
-KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
-
-
-def get(server: Server, path: str, headers: dict[str, str] | None = None, timeout: float = 90):
-    """One request, redirects not followed: (status, headers, body)."""
-    conn = http.client.HTTPConnection(server.host, server.port, timeout=timeout)
-    try:
-        conn.request("GET", path, headers=headers or {})
-        reply = conn.getresponse()
-        return reply.status, reply.headers, reply.read().decode(errors="replace")
-    finally:
-        conn.close()
-
-
-def wait_until(check, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
+from nosworkbook.store import open_store
 
 
 @pytest.fixture(scope="module")
@@ -124,126 +97,27 @@ def test_landing_page_leads_to_the_index(pooled: Server):
     assert status == 200 and 'href="INSCS027.ipynb"' in index
 
 
-V1 = "v1.kernel.websocket.jupyter.org"  # the protocol Voila's page asks for
-
-
-def _message(msg_type: str, content: dict, session: str) -> dict:
-    header = {
-        "msg_id": uuid.uuid4().hex,
-        "msg_type": msg_type,
-        "session": session,
-        "username": "learner",
-        "version": "5.3",
-        "date": "",
-    }
-    return {
-        "header": header,
-        "parent_header": {},
-        "metadata": {},
-        "content": content,
-        "channel": "shell",
-        "buffers": [],
-    }
-
-
-def _pack(part: dict) -> bytes:
-    return json.dumps(part).encode()
-
-
-def _encode(message: dict, protocol: str) -> str | bytes:
-    if protocol == V1:
-        return serialize_msg_to_ws_v1(message, message["channel"], pack=_pack)
-    return json.dumps(message)
-
-
-def _decode(raw: str | bytes, protocol: str) -> dict:
-    if protocol == V1:
-        _, parts = deserialize_msg_from_ws_v1(raw)
-        return {"msg_type": json.loads(parts[0])["msg_type"], "parent_header": json.loads(parts[1])}
-    return json.loads(raw)
-
-
-async def _talk_to_kernel(
-    server: Server, kernel_id: str, cookie: str, code: str, protocol: str
-) -> list:
-    """Send execute_request then comm_info_request; everything that comes back in 5 s."""
-    session = uuid.uuid4().hex
-    url = f"ws://{server.host}:{server.port}/api/kernels/{kernel_id}/channels?session_id={session}"
-    socket = await websocket_connect(
-        HTTPRequest(url, headers={"Cookie": cookie}), subprotocols=[protocol] if protocol else None
-    )
-    assert (socket.selected_subprotocol or "") == protocol
-    binary = protocol == V1
-    execute = {
-        "code": code,
-        "silent": False,
-        "store_history": True,
-        "user_expressions": {},
-        "allow_stdin": False,
-        "stop_on_error": True,
-    }
-    await socket.write_message(
-        _encode(_message("execute_request", execute, session), protocol), binary=binary
-    )
-    await socket.write_message(
-        _encode(_message("comm_info_request", {}, session), protocol), binary=binary
-    )
-    received = []
-    deadline = time.monotonic() + 5
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            raw = await asyncio.wait_for(socket.read_message(), left)
-        except TimeoutError:
-            break
-        if raw is None:
-            break
-        received.append(_decode(raw, protocol))
-    socket.close()
-    return received
-
-
-@pytest.mark.parametrize("protocol", ["", V1], ids=["json", "v1"])
-def test_a_websocket_client_cannot_execute_code(pooled: Server, tmp_path: Path, protocol: str):
-    conn = http.client.HTTPConnection(pooled.host, pooled.port, timeout=90)
-    conn.request("GET", "/voila/render/INSCS027.ipynb")
-    reply = conn.getresponse()
-    page = reply.read().decode()
-    cookies = [v.split(";")[0] for k, v in reply.getheaders() if k.lower() == "set-cookie"]
-    conn.close()
-    kernel_id = KERNEL_ID.search(page)[1]
-
-    marker = tmp_path / "executed"
-    code = f"open({str(marker)!r}, 'w').write('ran')\nprint('ran')"
-    received = run_apart(_talk_to_kernel(pooled, kernel_id, "; ".join(cookies), code, protocol))
-    kinds = {(m["msg_type"], m["parent_header"].get("msg_type")) for m in received}
-
-    assert ("comm_info_reply", "comm_info_request") in kinds  # the channel works
-    assert not marker.exists()
-    answered = {kind for kind, parent in kinds if parent == "execute_request"}
-    assert not answered, answered  # no execute_reply, stream, execute_input or status
-    assert "not allowed" in pooled.output()
-
-
 def test_busy_page_then_room_again_once_an_idle_kernel_is_culled(tmp_path: Path):
     server = start(tmp_path, "--pool", "0", "--max-kernels", "1", "--cull-after", "3")
     try:
-        status, _, page = get(server, "/voila/render/INSCS001.ipynb")
-        assert status == 200 and "Deal with customers" in page
-        first = KERNEL_ID.search(page)[1]
+        first, page, cookie = open_page(server, "/voila/render/INSCS001.ipynb")
+        assert "Deal with customers" in page
         status, headers, page = get(server, "/voila/render/INSCS002.ipynb")
         assert status == 503
         assert headers["Content-Type"].startswith("text/html")
         assert BUSY in page
         assert "Traceback" not in page and "HTTPError" not in page
         assert len(server.kernels()) == 1
-        assert get(server, f"/api/kernels/{first}")[0] == 200
+        assert get(server, f"/api/kernels/{first}", {"Cookie": cookie})[0] == 200
 
         # Nobody has INSCS001 open (no websocket), so its kernel is culled and room is made.
         # Its process ends a moment before the server has finished with it (and counts it no
         # longer): wait for both.
         wait_until(lambda: not server.kernels(), 30, "the idle kernel to be culled")
         wait_until(
-            lambda: get(server, f"/api/kernels/{first}")[0] == 404, 10, "the server to forget it"
+            lambda: get(server, f"/api/kernels/{first}", {"Cookie": cookie})[0] == 404,
+            10,
+            "the server to forget it",
         )
         status, _, page = get(server, "/voila/render/INSCS002.ipynb")
         assert status == 200 and "Manage communications" in page
@@ -283,3 +157,26 @@ def test_token_is_needed_beyond_localhost(tmp_path: Path):
         assert status == 200
     finally:
         server.stop()
+
+
+def test_ctrl_c_stops_the_server_and_its_kernels_once_keeping_saved_answers(tmp_path: Path):
+    """A tutor at a terminal presses Ctrl-C: the terminal sends SIGINT to the foreground
+    process group, which is the server (`nosworkbook serve` execs it), not the kernels."""
+    server = start(tmp_path, "--pool", "1", wait_for="Kernel pool of index.ipynb")
+    try:
+        kernel_id, _, _ = open_page(server, "/voila/render/INSCS001.ipynb")
+        with open_store(str(server.scratch / "progress.sqlite")) as store:
+            store.save("default", "t.learner", "INSCS001.PC1", rating="Competent")
+        wait_until(lambda: len(server.kernels()) >= 2, 60, "the pooled and the page's kernels")
+        assert kernel_id in server.kernel_ids()
+
+        os.killpg(server.proc.pid, signal.SIGINT)
+        assert server.proc.wait(timeout=30) == 0
+        wait_until(lambda: not server.kernels(), 15, "the kernels to end")
+    finally:
+        server.stop()
+    log = server.output()
+    assert log.count("Stopping the server") == 1
+    assert "Traceback" not in log and "(y/[n])" not in log
+    with open_store(str(server.scratch / "progress.sqlite")) as store:
+        assert store.load("default", "t.learner")["INSCS001.PC1"].rating == "Competent"

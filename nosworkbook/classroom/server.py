@@ -2,6 +2,8 @@
 
 Standalone Voila (never the Jupyter server extension, which would hand learners a full
 kernel), bound to localhost unless told otherwise, with sources stripped and no tracebacks.
+It runs as `python -m nosworkbook.classroom.app` (`APP`): Voila with owners for kernels,
+checked websocket messages, safe paths and a clean Ctrl-C (see that module).
 
 - Landing page: `/` (Voila's folder listing) is replaced by the nosworkbook Voila template
   (`data/jupyter/voila/templates/nosworkbook`, found through `JUPYTER_PATH`), which sends the
@@ -17,6 +19,9 @@ kernel), bound to localhost unless told otherwise, with sources stripped and no 
   (`cull_connected=False`): a learner reading for twenty minutes loses nothing.
 - Cap: at most `max_kernels` live kernels, pools included (`nosworkbook.classroom.kernels`);
   one more gets the "busy" page with HTTP status 503.
+- Pages that never connect: a kernel whose page is sent but never connects to it within
+  `connect_within` seconds (60 by default) is shut down, so fetching pages without running
+  them cannot fill the cap. Kernels waiting in a pool are not affected.
 - Token: beyond localhost the server asks for a token; it reaches Voila through the
   environment (`JUPYTER_TOKEN`), never the command line, which other users can read.
 - Only notebooks we generated or built are served: see `check_folder`.
@@ -43,6 +48,7 @@ if TYPE_CHECKING:
 LOCALHOST = frozenset({"127.0.0.1", "localhost", "::1"})
 TEMPLATE = "nosworkbook"
 KERNEL_MANAGER = "nosworkbook.classroom.kernels.ClassroomKernelManager"
+APP = "nosworkbook.classroom.app"
 INDEX = "index.ipynb"
 DEFAULT_POOL = 2
 DEFAULT_CULL_AFTER = 900
@@ -133,6 +139,7 @@ def check_options(
     pool: int = DEFAULT_POOL,
     cull_after: int = DEFAULT_CULL_AFTER,
     max_kernels: int = DEFAULT_MAX_KERNELS,
+    connect_within: int | None = None,
 ) -> None:
     """The checks that need no folder, so a typing mistake is caught before any build."""
     if not 0 < port < 65536:
@@ -145,6 +152,8 @@ def check_options(
         raise NosworkbookError(f"--cull-after {cull_after}: give seconds, or 0 for never")
     if max_kernels < 1:
         raise NosworkbookError(f"--max-kernels {max_kernels}: give 1 or more")
+    if connect_within is not None and connect_within < 0:
+        raise NosworkbookError(f"--connect-within {connect_within}: give seconds, or 0 for never")
     pooled = pool * (len(units) + 1)
     if pooled >= max_kernels:
         raise NosworkbookError(
@@ -162,13 +171,21 @@ def voila_command(
     pool: int = DEFAULT_POOL,
     cull_after: int = DEFAULT_CULL_AFTER,
     max_kernels: int = DEFAULT_MAX_KERNELS,
+    connect_within: int | None = None,
     token: str | None = None,
 ) -> list[str]:
     """The command line that serves the folder `path`. The token itself is not in it: pass
-    `voila_environment(token)` as the environment."""
+    `voila_environment(token)` as the environment. `connect_within` None leaves the kernel
+    manager's default (`kernels.DEFAULT_CONNECT_WITHIN`, 60 s), or a Voila config file's."""
     path = Path(path)
     check_options(
-        port, host, units=units, pool=pool, cull_after=cull_after, max_kernels=max_kernels
+        port,
+        host,
+        units=units,
+        pool=pool,
+        cull_after=cull_after,
+        max_kernels=max_kernels,
+        connect_within=connect_within,
     )
     if not path.exists():
         raise NosworkbookError(f"{path}: no such folder (run nosworkbook generate first)")
@@ -182,7 +199,7 @@ def voila_command(
     command = [
         sys.executable,
         "-m",
-        "voila",
+        APP,
         str(path),
         "--no-browser",
         f"--Voila.ip={host}",
@@ -198,6 +215,8 @@ def voila_command(
         f"--ClassroomKernelManager.cull_interval={cull_interval(cull_after)}",
         "--ClassroomKernelManager.cull_connected=False",
     ]
+    if connect_within is not None:
+        command.append(f"--ClassroomKernelManager.connect_within={connect_within}")
     if pool:
         command += [
             "--VoilaConfiguration.preheat_kernel=True",
