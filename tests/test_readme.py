@@ -92,6 +92,11 @@ def test_every_command_the_readme_prints_runs_as_printed(tmp_path):
         "JUPYTER_PLATFORM_DIRS": "1",
         "HOME": str(tmp_path / "home"),
     }
+    from nosworkbook.store import open_store
+
+    open_store(env["NOSWORKBOOK_STORE"]).save(
+        "default", "a.khan", "INSCS027.PC1", rating="Competent"
+    )
     ran = []
     for number, command in enumerate(readme_commands()[2:], 1):
         args = shlex.split(command)
@@ -107,3 +112,5 @@ def test_every_command_the_readme_prints_runs_as_printed(tmp_path):
     assert len(ran) >= 4
     assert (folder / "retail.yaml").is_file()
     assert list((folder / "build").glob("*/manifest.json"))
+    backups = list(folder.glob("progress-*.sqlite"))
+    assert backups and open_store(backups[0]).load("default", "a.khan")["INSCS027.PC1"].rating
