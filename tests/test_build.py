@@ -219,3 +219,50 @@ def test_builds_leave_no_temporary_folders(tmp_path, monkeypatch):
     cohort.write_text("name: One\nunits: [INSCS010]\n")
     assert build(cohort, out=tmp_path / "out", jobs=2, show_progress=False).failed == []
     assert list(scratch.iterdir()) == []
+
+
+def test_a_build_started_beside_a_running_event_loop_thread_still_finishes(tmp_path):
+    """Browser tests and Jupyter clients leave threads running; workers forked from such a
+    process used to wait for ever for their kernel."""
+    import subprocess
+    import sys
+    import textwrap
+
+    cohort = tmp_path / "one.yaml"
+    cohort.write_text("name: One unit\nunits: [INSCS001]\n", encoding="utf-8")
+    script = tmp_path / "run.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import asyncio
+
+            from jupyter_core.utils import run_sync
+
+            from nosworkbook.cohorts.build import build
+
+
+            async def nothing():
+                return None
+
+
+            async def inside_a_running_loop():
+                run_sync(nothing)()  # as Playwright's sync API makes it: a runner thread
+
+
+            if __name__ == "__main__":
+                asyncio.run(inside_a_running_loop())  # jupyter_core's runner thread stays
+                summary = build({str(cohort)!r}, out={str(tmp_path / "out")!r}, jobs=1,
+                                show_progress=False)
+                print(",".join(o.status for o in summary.outcomes))
+            """
+        ),
+        encoding="utf-8",
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, timeout=180
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the build waited for ever for its kernel")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "built,built"

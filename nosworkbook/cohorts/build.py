@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import multiprocessing.context
 import os
 import tempfile
 import time
@@ -121,6 +123,15 @@ def _kernel_manager_class(folder: str) -> type:
     return BuildKernelManager
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a fresh server process, never from the caller: a caller with threads
+    (an event loop, a browser driver) forked as it is leaves the child waiting on locks those
+    threads held, and papermill then never starts its kernel."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["nosworkbook.cohorts.build"])
+    return context
+
+
 def _worker_setup(scratch: str) -> None:
     """In each build process: kernels must not sign anyone in or touch the real store."""
     os.environ[runtime.BUILDING] = "1"
@@ -223,6 +234,7 @@ def build(
         tempfile.TemporaryDirectory(prefix="nosw-build-store-") as scratch,
         ProcessPoolExecutor(
             max_workers=min(jobs, max(1, len(todo))),
+            mp_context=_worker_context(),
             initializer=_worker_setup,
             initargs=(scratch,),
         ) as pool,
