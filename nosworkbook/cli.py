@@ -161,6 +161,12 @@ def search(words: tuple[str, ...], unit_urn: str | None, as_json: bool) -> None:
     help="Most kernels at once, ready ones included; more learners see a 'busy' page.",
 )
 @click.option(
+    "--index-pool",
+    type=int,
+    default=None,
+    help="Kernels kept ready for the index (default 2, or --pool if smaller).",
+)
+@click.option(
     "--connect-within",
     type=int,
     default=None,
@@ -181,6 +187,7 @@ def serve(
     cull_after: int,
     max_kernels: int,
     connect_within: int | None,
+    index_pool: int | None,
     token: str | None,
 ) -> None:
     """Serve the workbooks in PATH (default ./workbooks), or a cohort's, with Voila."""
@@ -200,6 +207,7 @@ def serve(
         cull_after=cull_after,
         max_kernels=max_kernels,
         connect_within=connect_within,
+        index_pool=index_pool,
         token=token,
     )
     serving.check_options(**{k: v for k, v in options.items() if k != "token"})

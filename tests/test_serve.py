@@ -19,8 +19,10 @@ from click.testing import CliRunner
 from nosworkbook.classroom.kernels import pools_config
 from nosworkbook.classroom.server import (
     check_folder,
+    check_options,
     jupyter_data_dir,
     parse_units,
+    pools,
     voila_command,
     voila_environment,
 )
@@ -61,7 +63,7 @@ def _value(command: list[str], option: str) -> str:
             {
                 "VoilaConfiguration.preheat_kernel": "True",
                 "ClassroomKernelManager.pools": json.dumps(
-                    {"index.ipynb": 3, "INSCS027.ipynb": 3, "INSCS028.ipynb": 3}
+                    {"index.ipynb": 2, "INSCS027.ipynb": 3, "INSCS028.ipynb": 3}
                 ),
             },
         ),
@@ -299,3 +301,23 @@ def test_connect_within_reaches_the_kernel_manager_from_the_command_line(fake_ex
     assert result.exit_code == 0, result.output
     ((command, _env),) = fake_exec.calls
     assert "--ClassroomKernelManager.connect_within=15" in command
+
+
+def test_the_index_keeps_a_small_pool_of_its_own_so_a_class_sized_pool_fits_the_cap():
+    # The README's advice for a class of thirty, with every other option at its default.
+    check_options(8866, "127.0.0.1", units=("INSCS027",), pool=30)
+    assert pools(("INSCS027",), 30) == {"index.ipynb": 2, "INSCS027.ipynb": 30}
+    assert pools(("INSCS027",), 1) == {"index.ipynb": 1, "INSCS027.ipynb": 1}
+    assert pools((), 0, index_pool=4) == {"index.ipynb": 4}
+    with pytest.raises(NosworkbookError, match="--index-pool -1"):
+        check_options(8866, "127.0.0.1", index_pool=-1)
+    with pytest.raises(NosworkbookError, match="with the index's 2"):
+        check_options(8866, "127.0.0.1", units=("INSCS027",), pool=38)
+
+
+def test_index_pool_reaches_the_kernel_manager_from_the_command_line(fake_exec):
+    result = CliRunner().invoke(main, ["serve", "--pool", "0", "--index-pool", "3"])
+    assert result.exit_code == 0, result.output
+    ((command, _env),) = fake_exec.calls
+    assert _value(command, "ClassroomKernelManager.pools") == json.dumps({"index.ipynb": 3})
+    assert "--VoilaConfiguration.preheat_kernel=True" in command

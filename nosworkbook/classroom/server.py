@@ -51,6 +51,9 @@ KERNEL_MANAGER = "nosworkbook.classroom.kernels.ClassroomKernelManager"
 APP = "nosworkbook.classroom.app"
 INDEX = "index.ipynb"
 DEFAULT_POOL = 2
+DEFAULT_INDEX_POOL = 2
+"""Kernels kept ready for the index: a learner opens it once, at the start, and leaves it for a
+unit (which ends its kernel), so a class needs only a few, however large."""
 DEFAULT_CULL_AFTER = 900
 DEFAULT_MAX_KERNELS = 40
 
@@ -126,9 +129,18 @@ def cull_interval(cull_after: int) -> int:
     return max(1, min(60, cull_after // 3))
 
 
-def pools(units: tuple[str, ...], pool: int) -> dict[str, int]:
-    """Kernels kept ready: `pool` for the index and for each named unit, none for the rest."""
-    return {name: pool for name in (INDEX, *(f"{urn}.ipynb" for urn in units))}
+def index_pool_size(pool: int, index_pool: int | None = None) -> int:
+    """The index's own pool: as given, else `DEFAULT_INDEX_POOL` (or `pool`, if smaller)."""
+    return min(pool, DEFAULT_INDEX_POOL) if index_pool is None else index_pool
+
+
+def pools(units: tuple[str, ...], pool: int, index_pool: int | None = None) -> dict[str, int]:
+    """Kernels kept ready: `pool` for each named unit, the index's own pool for the index
+    (`index_pool_size`), none for the rest."""
+    return {
+        INDEX: index_pool_size(pool, index_pool),
+        **{f"{urn}.ipynb": pool for urn in units},
+    }
 
 
 def check_options(
@@ -140,6 +152,7 @@ def check_options(
     cull_after: int = DEFAULT_CULL_AFTER,
     max_kernels: int = DEFAULT_MAX_KERNELS,
     connect_within: int | None = None,
+    index_pool: int | None = None,
 ) -> None:
     """The checks that need no folder, so a typing mistake is caught before any build."""
     if not 0 < port < 65536:
@@ -154,11 +167,14 @@ def check_options(
         raise NosworkbookError(f"--max-kernels {max_kernels}: give 1 or more")
     if connect_within is not None and connect_within < 0:
         raise NosworkbookError(f"--connect-within {connect_within}: give seconds, or 0 for never")
-    pooled = pool * (len(units) + 1)
+    if index_pool is not None and index_pool < 0:
+        raise NosworkbookError(f"--index-pool {index_pool}: give 0 (none kept ready) or more")
+    pooled = sum(pools(units, pool, index_pool).values())
     if pooled >= max_kernels:
         raise NosworkbookError(
-            f"--pool {pool} keeps {pooled} kernels ready, which leaves none of --max-kernels "
-            f"{max_kernels} for learners: lower --pool or name fewer --units"
+            f"--pool {pool} keeps {pooled} kernels ready (with the index's "
+            f"{index_pool_size(pool, index_pool)}), which leaves none of --max-kernels "
+            f"{max_kernels} for learners: lower --pool, name fewer --units or raise --max-kernels"
         )
 
 
@@ -172,6 +188,7 @@ def voila_command(
     cull_after: int = DEFAULT_CULL_AFTER,
     max_kernels: int = DEFAULT_MAX_KERNELS,
     connect_within: int | None = None,
+    index_pool: int | None = None,
     token: str | None = None,
 ) -> list[str]:
     """The command line that serves the folder `path`. The token itself is not in it: pass
@@ -186,6 +203,7 @@ def voila_command(
         cull_after=cull_after,
         max_kernels=max_kernels,
         connect_within=connect_within,
+        index_pool=index_pool,
     )
     if not path.exists():
         raise NosworkbookError(f"{path}: no such folder (run nosworkbook generate first)")
@@ -217,10 +235,10 @@ def voila_command(
     ]
     if connect_within is not None:
         command.append(f"--ClassroomKernelManager.connect_within={connect_within}")
-    if pool:
+    if any(pools(units, pool, index_pool).values()):
         command += [
             "--VoilaConfiguration.preheat_kernel=True",
-            f"--ClassroomKernelManager.pools={json.dumps(pools(units, pool))}",
+            f"--ClassroomKernelManager.pools={json.dumps(pools(units, pool, index_pool))}",
         ]
     else:
         command.append("--VoilaConfiguration.preheat_kernel=False")
