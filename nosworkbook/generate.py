@@ -109,7 +109,11 @@ def unit_notebook(unit: Unit, today: date | None = None) -> NotebookNode:
 
 
 def _exercise_cells(unit: Unit) -> list[NotebookNode]:
-    """A heading naming each exercise and the criteria it evidences, then its widget."""
+    """A heading naming each exercise and the criteria it evidences, then its widget.
+
+    The heading is the only copy of the title and criteria (the widget shows neither; its
+    region is named after the title): it reads in a viewer without a kernel and is listed in
+    JupyterLab's table of contents."""
     from nosworkbook.exercises import for_unit
 
     exercises = for_unit(unit.urn)

@@ -111,3 +111,13 @@ def test_each_checklist_holds_exactly_its_units_criteria(catalog, tmp_path, n):
             {"id": c.id, "short_id": c.short_id, "text": c.text} for c in criteria
         ]
         assert checklist.scale == ["Not yet", "Developing", "Competent"]
+
+
+def test_each_exercise_title_and_criteria_are_written_once_as_a_markdown_heading(catalog):
+    """The markdown cell is the one copy (the widget shows neither): it reads in a viewer
+    without a kernel and is listed in JupyterLab's table of contents."""
+    nb = unit_notebook(catalog["INSCS027"])
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    title = "Classify the risks in a customer service process"
+    assert markdown.count(title) == 1
+    assert f"### {title}\n\nEvidences PC8, PC9, PC10, KU7." in markdown

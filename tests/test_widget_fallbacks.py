@@ -6,6 +6,7 @@ read the same `text/html` and `text/plain` that Papermill saves in a cohort buil
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,17 +14,20 @@ from typing import Any
 import pytest
 from IPython.core.formatters import DisplayFormatter
 
+import nosworkbook.widgets
 from nosworkbook.catalog import Catalog
 from nosworkbook.exercises import Setting, get
 from nosworkbook.exercises.answers import model_answer
+from nosworkbook.exercises.toolkit.matrix import get_matrix, matrix_block
 from nosworkbook.widgets import Checklist
-from nosworkbook.widgets.exercise import ExerciseWidget, block_html
+from nosworkbook.widgets.exercise import LEVEL_COLOURS, ExerciseWidget, block_html
 from nosworkbook.widgets.signin import SignIn
 from nosworkbook.widgets.summary import ProgressSummary
 from nosworkbook.workbook import Index, Workbook
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 RISK = "INSCS027.risk-classification"
+STYLE = {band: f"background:{bg};color:{fg}" for band, (bg, fg) in LEVEL_COLOURS.items()}
 EVIL = '<script>alert("x")</script>'
 _formatter = DisplayFormatter()
 
@@ -100,12 +104,10 @@ def test_biggest_units_checklists_stay_small(tmp_path: Path, urn: str) -> None:
 def test_exercise_fallback_has_scenario_material_and_questions() -> None:
     widget = ExerciseWidget(get(RISK, Setting(organisation=f"Acme {EVIL}", sector="retail")))
     page = output(widget)["text/html"]
-    assert "<h3>Classify the risks in a customer service process</h3>" in page
-    assert "Evidences PC8, PC9, PC10, KU7." in page
     assert "Acme &lt;script&gt;" in page and "<script>" not in page
     assert "<caption>Risk log</caption>" in page
     assert "<caption>The 3x3 risk matrix" in page
-    assert "<td>unlikely</td><td>minor</td>" in page
+    assert '<th scope="row">1 unlikely</th>' in page and '<th scope="col">3 major</th>' in page
     assert "<h4>Questions</h4>" in page
     assert "Risk 1 likelihood <em>(1 unlikely / 2 possible / 3 likely)</em>" in page
     assert "<select" not in page and "<input" not in page  # labels, not controls
@@ -116,7 +118,9 @@ def test_exercise_fallback_has_scenario_material_and_questions() -> None:
 def test_exercise_fallback_follows_the_risk_matrix() -> None:
     five = output(ExerciseWidget(get(RISK, Setting(risk_matrix="5x5"))))["text/html"]
     assert "<caption>The 5x5 risk matrix" in five
-    assert "<td>almost certain</td><td>severe</td>" in five
+    assert '<th scope="row">5 almost certain</th>' in five
+    assert '<th scope="col">5 severe</th>' in five
+    assert five.count("<td ") == 25
 
 
 def test_tutor_edition_shows_model_answer_and_marking_notes(tmp_path: Path) -> None:
@@ -134,8 +138,67 @@ def test_checked_answer_shows_the_matrix_with_level_words() -> None:
     page = output(widget)["text/html"]
     assert "<h4>Feedback</h4><p>Score: 100%.</p>" in page
     assert "<caption>Your risk log on the matrix</caption>" in page
-    assert "<td>high<br>Risk 1</td>" in page
-    assert "<td>low</td>" in page
+    assert f'<td class="nosw-level-high" style="{STYLE["high"]}">High (6)<br>Risk 1</td>' in page
+    assert f'<td class="nosw-level-low" style="{STYLE["low"]}">Low (1)</td>' in page
+
+
+def test_the_exercise_fallback_leaves_its_title_and_criteria_to_the_markdown_above() -> None:
+    """The generated markdown cell shows them once: the widget's view repeats neither."""
+    page = output(ExerciseWidget(get(RISK)))["text/html"]
+    assert "Classify the risks in a customer service process" not in page
+    assert "Evidences" not in page and "<h3>" not in page
+
+
+def test_the_risk_matrix_is_a_grid_before_answering_with_every_band_in_words() -> None:
+    page = output(ExerciseWidget(get(RISK)))["text/html"]  # nothing answered
+    grid = page[page.index('<table class="nosw-ex-matrix">') :]
+    grid = grid[: grid.index("</table>")]
+    # likelihood 3 (top) down to 1, impact 1 to 3 across
+    assert [w.split(" (")[0] for w in re.findall(r'">([A-Z][a-z]+ \(\d+\))</td>', grid)] == [
+        "Medium", "High", "High", "Low", "Medium", "High", "Low", "Low", "Medium",
+    ]  # fmt: skip
+    assert f'<td class="nosw-level-high" style="{STYLE["high"]}">High (6)</td>' in grid
+
+
+def test_a_cohorts_own_matrix_is_drawn_as_its_own_grid() -> None:
+    own = get_matrix(
+        {
+            "name": "4x4",
+            "likelihood": ["rare", "unlikely", "likely", "very likely"],
+            "impact": ["small", "noticeable", "serious", "very serious"],
+            "bands": [[3, "low"], [8, "medium"], [16, "high"]],
+        }
+    )
+    grid = block_html(matrix_block(own, {(4, 4): ["Risk <1>"]}, "Our <own> matrix"))
+    assert "<caption>Our &lt;own&gt; matrix</caption>" in grid
+    assert grid.count("<td ") == 16 and grid.count('scope="row"') == 4
+    assert '<th scope="row">4 very likely</th>' in grid
+    assert "High (16)<br>Risk &lt;1&gt;</td>" in grid
+    assert "Low (3)</td>" in grid and "Medium (4)</td>" in grid
+
+
+def _luminance(colour: str) -> float:
+    values = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in values]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_band_colours_contrast_and_match_the_widgets_style_sheet() -> None:
+    css = (Path(nosworkbook.widgets.__file__).parent / "static" / "exercise.css").read_text()
+    for band, (background, text) in LEVEL_COLOURS.items():
+        rule = f".nosw-level-{band} {{ background: {background}; color: {text}; }}"
+        assert rule in css, f"exercise.css and LEVEL_COLOURS differ for {band}"
+        assert _contrast(background, text) >= 4.5, band
+    bands = list(LEVEL_COLOURS)
+    for i, a in enumerate(bands):
+        for b in bands[i + 1 :]:
+            ratio = _contrast(LEVEL_COLOURS[a][0], LEVEL_COLOURS[b][0])
+            assert ratio >= 3, f"{a} and {b} cells: {ratio:.2f}:1"
 
 
 def test_image_and_table_blocks_are_escaped() -> None:

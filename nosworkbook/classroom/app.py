@@ -21,6 +21,9 @@ builds) is Voila, with these changes:
 - Paths: Voila's template file handler, page handler and logout answer 404 (or a redirect)
   for paths they would have failed on with a 500 (`..`, NUL and other control characters,
   paths too short to name a template file, /logout with no token); error pages render.
+- The accessibility statement: `/accessibility` (the template's `accessibility.html`), open to
+  anyone, token or not, and linked from the landing page, the busy page and every workbook's
+  footer.
 - Ctrl-C (SIGINT) stops the server as SIGTERM does: once, at once, no question asked, every
   kernel shut down (each saves as it goes, so nothing saved is lost).
 """
@@ -37,6 +40,7 @@ from typing import Any
 
 from jupyter_client.session import DELIM
 from jupyter_server import DEFAULT_STATIC_FILES_PATH
+from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.logout import LogoutHandler
 from jupyter_server.services.kernels.connection.base import (
     deserialize_binary_message,
@@ -45,8 +49,10 @@ from jupyter_server.services.kernels.connection.base import (
 )
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.handlers import KernelHandler
+from jupyter_server.utils import url_path_join
 from tornado import web
 from voila.app import Voila
+from voila.handler import BaseVoilaHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -190,6 +196,14 @@ class ClassroomLogoutHandler(LogoutHandler):
             raise web.HTTPError(404)
         self.identity_provider.clear_login_cookie(self)
         self.redirect(self.base_url)
+
+
+class AccessibilityHandler(BaseVoilaHandler):
+    """`/accessibility`: the accessibility statement, for anyone (it holds nothing private)."""
+
+    @allow_unauthenticated
+    def get(self) -> None:
+        self.write(self.render_template("accessibility.html"))
 
 
 REPLACED = {
@@ -347,7 +361,10 @@ class ClassroomVoila(Voila):
         return settings
 
     def init_handlers(self) -> list:
-        handlers = []
+        statement = url_path_join(self.server_url, r"/accessibility/?")
+        handlers: list = [
+            (statement, AccessibilityHandler, {"voila_configuration": self.voila_configuration})
+        ]
         for pattern, handler, *rest in super().init_handlers():
             if isinstance(handler, type) and issubclass(handler, LogoutHandler):
                 handler = ClassroomLogoutHandler

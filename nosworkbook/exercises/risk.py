@@ -87,14 +87,10 @@ class RiskClassification(Exercise):
                 "columns": ["Risk", "Description"],
                 "rows": rows,
             },
-            {
-                "type": "table",
-                "caption": f"The {grid.name} risk matrix: level = likelihood x impact ({bands})",
-                "columns": ["Level", "Likelihood", "Impact"],
-                "rows": [
-                    [n, grid.likelihood[n - 1], grid.impact[n - 1]] for n in range(1, grid.size + 1)
-                ],
-            },
+            # the grid a tutor knows, before the learner answers: every cell's band in words
+            matrix_block(
+                grid, {}, f"The {grid.name} risk matrix: level = likelihood x impact ({bands})"
+            ),
         ]
 
     def form(self) -> list[dict[str, Any]]:

@@ -38,6 +38,13 @@ logger = logging.getLogger(__name__)
 
 MAX_TEXT = ids.MAX_ANSWER_TEXT
 UNREADABLE = "Your answer could not be read. Please try again."
+LEVEL_COLOURS: dict[str, tuple[str, str]] = {
+    "low": ("#e6f7e1", "#0b3d17"),
+    "medium": ("#c46a00", "#000000"),
+    "high": ("#5c1010", "#ffffff"),
+}
+"""Band -> (background, text) of a risk matrix cell, as in static/exercise.css: text at least
+4.5:1 on its cell, and each band's cell at least 3:1 against the others'."""
 AttemptCallback = Callable[[str, dict[str, Any], Result], Any]
 """`(exercise_id, answer, result)`; returns what the store stored (an `Attempt`) or None."""
 
@@ -98,21 +105,44 @@ def block_html(block: dict[str, Any]) -> str:
         caption_html = f"<figcaption>{esc(str(caption))}</figcaption>" if caption else ""
         return f"<figure>{image}{caption_html}</figure>"
     if kind == "matrix":
-        corner = f"{block.get('row_label', '')} \u2193 / {block.get('col_label', '')} \u2192"
-        head = _cells("th", [corner, *block.get("col_labels", [])], "col")
-        rows = []
-        for row in block.get("rows", []):
-            cells = []
-            for cell in row.get("cells", []):
-                words = [cell.get("level_label") or cell.get("level", ""), *cell.get("items", [])]
-                cells.append("<td>" + "<br>".join(esc(str(w)) for w in words) + "</td>")
-            rows.append(f"<tr>{_cells('th', [row.get('label', '')], 'row')}{''.join(cells)}</tr>")
-        caption = esc(str(block.get("title", "")))
-        return (
-            f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
+        return matrix_html(block)
     return f"<p>{esc(str(block.get('text', '')))}</p>"
+
+
+def matrix_html(block: dict[str, Any]) -> str:
+    """A risk matrix as a static table: likelihood down, impact across, each cell's band in
+    words (and its score), coloured inline so it reads the same in a viewer without the
+    widget's style sheet. The words carry the meaning; the colours only repeat it."""
+    esc = html.escape
+    corner = f"{block.get('row_label', '')} \u2193 / {block.get('col_label', '')} \u2192"
+    head = _cells("th", [corner, *block.get("col_labels", [])], "col")
+    rows = []
+    for row in block.get("rows", []):
+        cells = []
+        for cell in row.get("cells", []):
+            level = str(cell.get("level", ""))
+            words = [level_words(cell)]
+            if cell.get("score") is not None:
+                words[0] += f" ({esc(str(cell['score']))})"
+            words += [esc(str(item)) for item in cell.get("items", [])]
+            colours = LEVEL_COLOURS.get(level)
+            style = f' style="background:{colours[0]};color:{colours[1]}"' if colours else ""
+            cells.append(
+                f'<td class="nosw-level-{esc(level, quote=True)}"{style}>'
+                + "<br>".join(words)
+                + "</td>"
+            )
+        rows.append(f"<tr>{_cells('th', [row.get('label', '')], 'row')}{''.join(cells)}</tr>")
+    caption = esc(str(block.get("title", "")))
+    return (
+        f'<table class="nosw-ex-matrix"><caption>{caption}</caption><thead><tr>{head}</tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def level_words(cell: Mapping[str, Any]) -> str:
+    """A matrix cell's band in words, as the widget shows it: "High"."""
+    return html.escape(str(cell.get("level_label") or cell.get("level", "")).capitalize())
 
 
 def questions_html(fields: Iterable[dict[str, Any]]) -> str:
@@ -188,11 +218,12 @@ class ExerciseWidget(SavingWidget):
         return f"Exercise: {self.title}. Evidences {', '.join(self.criteria)}."
 
     def _static_html(self) -> str:
-        """Title, criteria, scenario, material and questions; model answers in the tutor edition."""
+        """Scenario, material and questions; model answers in the tutor edition.
+
+        No title or criteria: the workbook's markdown cell above the widget shows them once
+        (a heading in any viewer and in the table of contents), so they are not repeated."""
         esc = html.escape
         parts = [
-            f"<h3>{esc(self.title)}</h3>",
-            f"<p>Evidences {esc(', '.join(self.criteria))}.</p>",
             f"<div>{self.intro_html}</div>",  # rendered by markdown_html, raw HTML escaped
             *(block_html(block) for block in self.blocks),
             "<h4>Questions</h4>",

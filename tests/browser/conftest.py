@@ -1,6 +1,8 @@
 """Browser-test fixtures: a standalone Voila server per notebook and one headless Chromium.
 
-`voila_server(notebook)` starts Voila in its own process group and returns the base URL; every
+`voila_server(notebook)` starts Voila in its own process group and returns the base URL (with
+`template=True`, with the nosworkbook template `nosworkbook serve` uses: its <main> landmark,
+footer and styles); every
 server is killed (group and all kernels) when the session ends. `browser` is one Chromium for the
 session; `page` is a fresh tab per test. Pages are opened with a `?run=<token>` query so a
 notebook can tell which page's kernel it is (`os.environ["QUERY_STRING"]`, set by Voila).
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from nosworkbook.classroom.server import TEMPLATE, voila_environment
 from nosworkbook.testing import (
     CHROMIUM,
     free_port,
@@ -38,7 +41,9 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
     logs = tmp_path_factory.mktemp("voila-logs")
     home = tmp_path_factory.mktemp("jupyter-home")
 
-    def serve(notebook: Path, extra_env: dict[str, str] | None = None) -> str:
+    def serve(
+        notebook: Path, extra_env: dict[str, str] | None = None, template: bool = False
+    ) -> str:
         """Serve one notebook at `/`, or a folder with notebooks at `/voila/render/NAME`."""
         port = free_port()
         log = logs / f"{notebook.stem}-{port}.log"
@@ -50,6 +55,9 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
             home, runtime=own / "runtime", **{"TMPDIR": str(own / "tmp"), **(extra_env or {})}
         )
         cmd = plain_voila_command("." if notebook.is_dir() else notebook.name, port)
+        if template:
+            cmd.append(f"--VoilaConfiguration.template={TEMPLATE}")
+            env = voila_environment(base=env)
         cwd = notebook if notebook.is_dir() else notebook.parent
         proc = start_logged(cmd, cwd=cwd, env=env, log=log)
         started.append((proc, own))

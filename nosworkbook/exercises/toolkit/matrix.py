@@ -107,13 +107,14 @@ def band_text(grid: RiskMatrix) -> str:
 
 
 def matrix_block(grid: RiskMatrix, placed: Mapping[tuple[int, int], list[str]], title: str) -> dict:
-    """A coloured matrix for the widget: impact across, likelihood down (highest first)."""
+    """A coloured matrix for the widget: impact across, likelihood down (highest first); each
+    cell has its band (`level`), its score (likelihood x impact) and the items `placed` on it."""
     rows = []
     for lik in range(grid.size, 0, -1):
         cells = []
         for imp in range(1, grid.size + 1):
             level = grid.level_of(lik * imp)
-            cells.append({"level": level, "items": placed.get((lik, imp), [])})
+            cells.append({"level": level, "score": lik * imp, "items": placed.get((lik, imp), [])})
         rows.append({"label": grid.label("likelihood", lik), "cells": cells})
     return {
         "type": "matrix",

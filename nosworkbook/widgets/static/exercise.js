@@ -45,6 +45,7 @@ function renderBlock(block) {
     return figure;
   }
   if (block.type === "matrix") {
+    // A coloured grid, every cell's band in words too (never colour alone): see matrix_html.
     const table = el("table", { class: "nosw-ex-matrix" });
     table.append(el("caption", { text: block.title }));
     const head = el("tr", {}, el("th", { scope: "col", text: `${block.row_label} \u2193 / ${block.col_label} \u2192` }));
@@ -55,7 +56,9 @@ function renderBlock(block) {
       const tr = el("tr", {}, el("th", { scope: "row", text: row.label }));
       for (const cell of row.cells) {
         const td = el("td", { class: `nosw-level-${cell.level}` });
-        td.append(el("span", { class: "nosw-ex-level", text: cell.level_label || cell.level }));
+        const words = String(cell.level_label || cell.level);
+        td.append(el("span", { class: "nosw-ex-level", text: words.charAt(0).toUpperCase() + words.slice(1) }));
+        if (cell.score !== undefined && cell.score !== null) td.append(el("span", { class: "nosw-ex-score", text: ` (${cell.score})` }));
         for (const item of cell.items || []) td.append(el("span", { class: "nosw-ex-chip", text: item }));
         tr.append(td);
       }
@@ -70,9 +73,10 @@ function renderBlock(block) {
 function render({ model, el: root }) {
   const uid = `nosw-ex-${Date.now().toString(36)}-${counter++}`;
   const controls = new Map(); // field name -> {get(), set(value), disable(bool)}
-  const section = el("section", { class: "nosw-exercise", "aria-labelledby": `${uid}-title` });
-  const title = el("h3", { id: `${uid}-title` });
-  const criteria = el("p", { class: "nosw-ex-criteria" });
+  // No heading of its own: the workbook's markdown cell just above shows the title and the
+  // criteria once (in any viewer, and in the table of contents); the region is named after
+  // the title, so a screen reader's list of landmarks still tells the exercises apart.
+  const section = el("section", { class: "nosw-exercise" });
   const intro = el("div", { class: "nosw-ex-intro" });
   const blocks = el("div", { class: "nosw-ex-blocks" });
   const form = el("form", { class: "nosw-ex-form", "aria-label": "Your answer" });
@@ -84,7 +88,7 @@ function render({ model, el: root }) {
   const feedback = el("section", { class: "nosw-ex-feedback", role: "status", "aria-live": "polite", "aria-label": "Feedback" });
   const after = el("div", { class: "nosw-ex-after" });
   const tutor = el("details", { class: "nosw-ex-tutor" });
-  section.append(title, criteria, intro, blocks, form, feedback, after, tutor);
+  section.append(intro, blocks, form, feedback, after, tutor);
   root.append(section);
 
   let n = 0;
@@ -248,11 +252,10 @@ function render({ model, el: root }) {
   }
 
   function update(all) {
-    title.textContent = model.get("title");
+    section.setAttribute("aria-label", model.get("title"));
     // Names unique to this exercise: a unit has several forms and feedback regions.
     form.setAttribute("aria-label", `Your answer: ${model.get("title")}`);
     feedback.setAttribute("aria-label", `Feedback: ${model.get("title")}`);
-    criteria.textContent = model.get("criteria").length ? `Evidences ${model.get("criteria").join(", ")}` : "";
     if (all) {
       intro.innerHTML = model.get("intro_html"); // rendered by Python with raw HTML escaped
       blocks.replaceChildren(...model.get("blocks").map(renderBlock));

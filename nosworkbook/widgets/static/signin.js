@@ -23,8 +23,10 @@ function render({ model, el }) {
   const code = document.createElement("input");
   code.id = `${uid}-code`;
   code.type = "password";
-  // Classroom computers are shared: no browser should offer to remember a learner's code.
-  code.autocomplete = "off";
+  // WCAG 2.2 3.3.8 (accessible authentication): the code may be pasted or filled in by a
+  // password manager, so nobody has to remember or retype it. A browser only keeps a code
+  // when the learner says so; on a shared classroom computer they can say no.
+  code.autocomplete = "current-password";
   code.spellcheck = false;
 
   const button = document.createElement("button");
