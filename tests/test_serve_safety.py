@@ -50,12 +50,10 @@ def test_pools_only_the_named_units_and_the_index(pooled: Server):
     assert counts == {"INSCS027.ipynb": 2, "index.ipynb": 2}, counts
 
     ready = pooled.kernel_ids()
-    started = time.monotonic()
     status, _, page = get(pooled, "/voila/render/INSCS027.ipynb")
-    seconds = time.monotonic() - started
     assert status == 200 and "Assess the risks in customer service" in page
-    assert KERNEL_ID.search(page)[1] in ready  # the page got a kernel from the pool
-    assert seconds < 5, f"a pooled page took {seconds:.1f} s"
+    # The page got a kernel from the pool (how fast that is: benchmarks/classroom.md).
+    assert KERNEL_ID.search(page)[1] in ready
 
     # The replacement waits (refill_delay, 30 s): it must not compete with learners arriving.
     time.sleep(3)

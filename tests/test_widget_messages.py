@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -429,14 +428,11 @@ def test_an_oversized_or_malformed_message_is_refused_cheaply_with_an_ack_and_no
     kernel = Kernel(widget, monkeypatch)
     before = widget.get_state()
     seq = next(_seq)
-    started = time.perf_counter()
     deliver(widget, {**fields, "seq": seq, "epoch": widget._epoch})
-    took = time.perf_counter() - started
     [ack] = kernel.acks()
     assert ack["seq"] == seq and ack["ok"] is False and error in ack["error"]
     assert len(ack["error"]) < 200  # a plain sentence, not the message read back
     assert saved == [] and marked == [] and widget.get_state() == before
-    assert took < 0.5, f"refusing took {took:.2f} s"
 
 
 @pytest.mark.parametrize("epoch", ["1", 1.0, True, None, [1], {"epoch": 1}], ids=repr)
