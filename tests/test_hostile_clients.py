@@ -3,7 +3,7 @@ speaking both the JSON and the v1 kernel protocols.
 
 One server for the module (kernels kept ready for the index and INSCS027; a page has
 `CONNECT_WITHIN` seconds to connect to its kernel), so the probes stay fast. Each test opens
-pages of its own; kernels of pages that connected are culled `--cull-after` seconds after
+pages of its own; kernels of pages that connected are culled `CULL_AFTER` seconds after
 their socket closes, so the server stays small.
 """
 
@@ -38,7 +38,8 @@ from nosworkbook.classroom.kernels import POOL_MARKER
 from nosworkbook.testing import kernels_in, run_apart
 from nosworkbook.workbook import guard
 
-CONNECT_WITHIN = 30  # long enough for a slow, loaded machine to open two cold pages
+CONNECT_WITHIN = 20  # long enough for a slow, loaded machine to open two cold pages
+CULL_AFTER = 45  # idle culling comes after CONNECT_WITHIN, so it is that rule that is tested
 PROTOCOLS = pytest.mark.parametrize("protocol", ["", V1], ids=["json", "v1"])
 MODEL_ID = re.compile(r'"model_id": "([0-9a-f]{32})"')
 DETAILS = re.compile(r"Traceback|File \"|site-packages|\.py\b|line \d+")
@@ -53,7 +54,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "--pool",
         "1",
         "--cull-after",
-        "20",
+        str(CULL_AFTER),
         config={"ClassroomKernelManager": {"connect_within": CONNECT_WITHIN}},
         wait_for="Kernel pool of INSCS027.ipynb is filled",
     )
