@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 
 from nosworkbook.exercises.base import Answer, Exercise, Part, Result, answer_text, register
@@ -283,9 +284,11 @@ class SlaDeadline(Exercise):
             "holidays": tuple(self.bank_holidays),
         }
 
-    @property
+    @cached_property
     def bank_holidays(self) -> dict[date, str]:
-        """The nation's bank holidays over every year the messages' deadlines can reach."""
+        """The nation's bank holidays over every year the messages' deadlines can reach.
+
+        Worked out once per exercise: `rules` reads it for every message and every check."""
         times = [parse_when(m[key]) for m in self.spec["messages"] for key in ("received", "reply")]
         first, last = min(times).year, max(times).year + 1  # a deadline may cross New Year
         return calendar.bank_holidays(self.setting.nation, range(first, last + 1))
