@@ -140,3 +140,28 @@ def test_a_process_killed_straight_after_save_loses_nothing(tmp_path: Path) -> N
         current = store.load("default", "killed")["INSCS004.PC1"]
     assert sorted(c.rating for c in history) == ["R0.0", "R1.0", "R2.0"]
     assert (current.rating, current.evidence) == (history[-1].rating, history[-1].evidence)
+
+
+def test_switching_a_new_store_to_wal_waits_out_a_lock_sqlite_reports_at_once(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # While another process creates the same new store, SQLite can answer the switch to WAL
+    # with "database is locked" straight away, without its busy handler (CI met this).
+    path = tmp_path / "progress.sqlite"
+    store = open_store(path)
+    engine = store._engine
+    real = engine.raw_connection
+    refusals = iter([sqlite3.OperationalError("database is locked")] * 3)
+
+    def locked_then_free():
+        refusal = next(refusals, None)
+        if refusal is not None:
+            raise refusal
+        return real()
+
+    monkeypatch.setattr(engine, "raw_connection", locked_then_free)
+    store._use_wal()
+    assert next(refusals, None) is None
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()

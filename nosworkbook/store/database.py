@@ -14,6 +14,7 @@ import logging
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -122,6 +123,14 @@ def _reason(err: SQLAlchemyError) -> str:
         seconds = BUSY_TIMEOUT_MS // 1000
         return f"other processes kept the database locked for over {seconds} seconds; try again"
     return text.splitlines()[0] if text else type(err).__name__
+
+
+def _is_locked(err: BaseException) -> bool:
+    """Whether a database error is another process holding the lock (worth a retry)."""
+    orig = getattr(err, "orig", None) or err
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "locked" in str(orig) or "busy" in str(orig)
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -332,16 +341,30 @@ class Store:
         return version
 
     def _use_wal(self) -> None:
-        """Switch a new SQLite file to WAL (it persists in the file; outside any transaction)."""
-        raw = self._engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.close()
-        except Exception as err:
-            raise StoreError(self.location, f"cannot switch to WAL mode: {err}") from err
-        finally:
-            raw.close()
+        """Switch a new SQLite file to WAL (it persists in the file; outside any transaction).
+
+        The switch needs the file to itself, and SQLite answers "locked" at once, without its
+        busy handler, while another process is creating or switching the same new store (thirty
+        kernels starting together do): so wait and retry, up to the usual busy timeout.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        delay = 0.01
+        while True:
+            raw = None
+            try:
+                raw = self._engine.raw_connection()
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.close()
+                return
+            except Exception as err:
+                if not _is_locked(err) or time.monotonic() + delay > deadline:
+                    raise StoreError(self.location, f"cannot switch to WAL mode: {err}") from err
+            finally:
+                if raw is not None:
+                    raw.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
     @contextmanager
     def _transaction(self, action: str, *, write: bool) -> Iterator[Connection]:
