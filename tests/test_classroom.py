@@ -122,3 +122,40 @@ def test_the_culler_leaves_starting_kernels_alone(
     manager.shutdown_kernel = shutdown_kernel
     run_apart(manager.cull_kernel_if_idle(KERNEL_ID))
     assert shut == ([KERNEL_ID] if culled else [])
+
+
+def test_a_warm_up_cell_interrupted_by_stopping_is_logged_in_one_line_not_a_traceback():
+    import logging
+    import sys
+
+    from nbclient.exceptions import CellExecutionError
+
+    from nosworkbook.classroom.app import WarmUpInterrupted
+
+    try:
+        raise CellExecutionError("KeyboardInterrupt: ", "KeyboardInterrupt", "")
+    except CellExecutionError:
+        exc_info = sys.exc_info()
+    record = logging.LogRecord(
+        "Voila",
+        logging.ERROR,
+        __file__,
+        1,
+        "Error at server while executing cell: %r",
+        ("x",),
+        exc_info,
+    )
+    assert WarmUpInterrupted().filter(record)
+    assert record.getMessage() == WarmUpInterrupted.MESSAGE and record.exc_info is None
+    assert record.levelno == logging.INFO
+    other = logging.LogRecord(
+        "Voila",
+        logging.ERROR,
+        __file__,
+        1,
+        "Error at server while executing cell: %r",
+        ("x",),
+        None,
+    )
+    WarmUpInterrupted().filter(other)
+    assert other.levelno == logging.ERROR  # a real error keeps its level and message

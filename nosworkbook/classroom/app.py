@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import secrets
 import signal
@@ -334,11 +335,34 @@ class PageConnection(ZMQChannelsWebsocketConnection):
         return [*idents, DELIM, *parts]
 
 
+class WarmUpInterrupted(logging.Filter):
+    """Stopping the server interrupts every kernel first (jupyter_client does), so a pooled
+    kernel still running its warm-up cell reports a KeyboardInterrupt, which Voila logs with a
+    full traceback. That is no error: say so in one line."""
+
+    MESSAGE = "A kernel was stopped while it was still warming up."
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if (
+            error is not None
+            and "KeyboardInterrupt" in str(error)
+            and str(record.msg).startswith("Error at server while executing cell")
+        ):
+            record.msg, record.args = self.MESSAGE, ()
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 class ClassroomVoila(Voila):
     """Voila as `nosworkbook serve` runs it (see the module)."""
 
     def initialize(self, argv: list[str] | None = None) -> None:
         super().initialize(argv)
+        quiet = WarmUpInterrupted()
+        for handler in {*self.log.handlers, *logging.getLogger().handlers}:
+            handler.addFilter(quiet)
         self._stop_asked = False
         signal.signal(signal.SIGINT, self._handle_signal_stop)
         signal.signal(signal.SIGTERM, self._handle_signal_stop)
