@@ -243,3 +243,46 @@ def test_chart_is_a_small_png_with_groups_in_words():
     assert "Bar chart of 3 CES scores" in effort["alt"] and "7: 2" in effort["alt"]
     with pytest.raises(ValueError, match="out of range"):
         score_chart([11], "nps")
+
+
+# -- halves -----------------------------------------------------------------------------------
+
+
+def test_every_measure_rounds_a_half_up_from_the_counts():
+    assert nps([9] + [0] * 2 + [7] * 13) == -6.3  # -6.25: negative halves round away from zero
+    assert nps([9] * 3 + [0] + [7] * 12) == 12.5
+    assert csat([4] + [1] * 15) == 6.3  # 6.25%
+    assert ces([1] * 7 + [2]) == 1.13  # 1.125; Python's round gives 1.12
+    assert ces([6, 6, 6, 7]) == 6.25
+    assert fcr(1, 16) == 6.3 and fcr(1, 80) == 1.3 and fcr(1, 40) == 2.5
+
+
+def test_the_worked_answer_shows_the_figure_a_learner_gets_by_hand():
+    spec = {
+        "id": "INSCS040.halves",
+        "title": "t",
+        "criteria": [],
+        "scenario": "s",
+        "data": {"csat": [4] + [1] * 15, "nps": [9] + [0] * 2 + [7] * 13},
+        "ask": ["csat", "nps"],
+        "tolerance": {"csat": 0, "nps": 0},
+    }
+    exercise = FeedbackAnalysis(spec=spec)
+    csat_part, nps_part = exercise.check({"csat": "6.3", "nps": "-6.3"}).parts
+    assert csat_part.ok and "1 \u00f7 16 \u00d7 100 = 6.3%." in csat_part.feedback
+    assert nps_part.ok and "(1 \u2212 2) \u00f7 16 = \u22126.3, subtracting" in nps_part.feedback
+    assert not exercise.check({"csat": "6.2"}).parts[0].ok  # round-half-even's answer
+
+
+def test_nps_working_subtracts_before_rounding_when_the_shares_were_rounded():
+    spec = {
+        "id": "INSCS040.thirds",
+        "title": "t",
+        "criteria": [],
+        "scenario": "s",
+        "data": {"nps": [9, 9, 0, 7, 7, 7]},  # 33.3% promoters, 16.7% detractors: NPS 16.7
+        "ask": ["nps"],
+    }
+    part = FeedbackAnalysis(spec=spec).check({"nps": "16.7"}).parts[0]
+    assert part.ok
+    assert "100 \u00d7 (2 \u2212 1) \u00f7 6 = 16.7, subtracting before rounding." in part.feedback

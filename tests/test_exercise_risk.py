@@ -1,12 +1,16 @@
-"""Risk classification: every band boundary of both default matrices, names, bad input."""
+"""Risk classification: every band boundary of both default matrices, names, bad input, and
+explanations that agree with the mark on every matrix."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from nosworkbook.exercises import Setting, get
-from nosworkbook.exercises.risk import classify
-from nosworkbook.exercises.toolkit.matrix import MATRICES, band_text, get_matrix
+from nosworkbook.exercises import Setting, get, scenario_specs
+from nosworkbook.exercises import answers as answer_book
+from nosworkbook.exercises.risk import RiskClassification, classify
+from nosworkbook.exercises.toolkit.matrix import LEVELS, MATRICES, band_text, get_matrix
 
 # Every cell of the default matrices, from docs/DESIGN.md: 3x3 product 1-2 low, 3-4 medium, 6-9
 # high; 5x5 product 1-4 low, 5-12 medium, 15-25 high.
@@ -118,3 +122,141 @@ def test_exercise_uses_the_cohorts_matrix_and_shows_it():
     top_row = block["rows"][0]
     assert top_row["label"] == "3 likely" and top_row["cells"][2]["items"] == ["Risk 1"]
     assert [c["level"] for c in top_row["cells"]] == ["medium", "high", "high"]
+
+
+# -- explanations on every matrix -------------------------------------------------------------
+
+RISK_IDS = [
+    s["id"]
+    for specs in scenario_specs().values()
+    for s in specs
+    if s["kind"] == "risk-classification"
+]
+OWN_5X5 = {  # a cohort's own matrix: its own names, and bands unlike the default's
+    "name": "college 5x5",
+    "likelihood": ["remote", "unusual", "occasional", "frequent", "expected"],
+    "impact": ["trivial", "slight", "noticeable", "grave", "catastrophic"],
+    "bands": [[3, "low"], [9, "medium"], [25, "high"]],
+}
+OWN_3X3 = {
+    "name": "college 3x3",
+    "likelihood": ["improbable", "plausible", "probable"],
+    "impact": ["limited", "significant", "grave"],
+    "bands": [[2, "low"], [3, "medium"], [9, "high"]],
+}
+IN_USE = {"3x3": "3x3", "5x5": "5x5", "own 5x5": OWN_5X5, "own 3x3": OWN_3X3}
+
+
+def _names_in(text: str, names: list[str]) -> set[str]:
+    """The names that appear in `text` as whole words ('likely' is not in 'unlikely')."""
+    return {n for n in names if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text, re.I)}
+
+
+def _assert_names_only_the_right_levels(text, grid, right, where):
+    named = _names_in(text, [*grid.likelihood, *grid.impact, *LEVELS])
+    assert named <= set(right), f"{where}: {text!r} names {sorted(named - set(right))}"
+
+
+@pytest.mark.parametrize("matrix", IN_USE, ids=list(IN_USE))
+@pytest.mark.parametrize("exercise_id", RISK_IDS)
+def test_no_explanation_names_a_level_other_than_the_one_marked_right(exercise_id, matrix):
+    exercise = get(exercise_id, Setting(risk_matrix=IN_USE[matrix]))
+    grid = exercise.matrix
+    assert grid == get_matrix(IN_USE[matrix]), "the scenario rates its risks on this matrix"
+    model = exercise.model_answer()
+    assert exercise.check(model).score == 1.0
+    for i, risk in enumerate(exercise.spec["risks"], 1):
+        want_l, want_i = risk["ratings"][f"{grid.size}x{grid.size}"]
+        want = {"likelihood": want_l, "impact": want_i}
+        level = grid.level_of(want_l * want_i)
+        right = (grid.likelihood[want_l - 1], grid.impact[want_i - 1], level)
+        for axis in ("likelihood", "impact"):
+            for value in range(1, grid.size + 1):
+                chosen = grid.label(axis, value)
+                parts = {
+                    p.name: p for p in exercise.check({**model, f"risk{i}.{axis}": chosen}).parts
+                }
+                part = parts[f"Risk {i} {axis}"]
+                assert (part.score == 1.0) == (value == want[axis])
+                assert grid.label(axis, want[axis]) in part.feedback
+                explained = part.feedback.replace(f"You chose {chosen};", "")  # the echo
+                where = f"risk {i} {axis} answered {chosen!r}"
+                _assert_names_only_the_right_levels(explained, grid, right, where)
+        for chosen_l in range(1, grid.size + 1):
+            for chosen_i in range(1, grid.size + 1):
+                for chosen in LEVELS:
+                    answer = {
+                        **model,
+                        f"risk{i}.likelihood": grid.label("likelihood", chosen_l),
+                        f"risk{i}.impact": grid.label("impact", chosen_i),
+                        f"risk{i}.level": chosen,
+                    }
+                    if chosen != grid.level_of(chosen_l * chosen_i) and chosen != level:
+                        continue  # the learner's own misreading: the feedback quotes it
+                    part = {p.name: p for p in exercise.check(answer).parts}[f"Risk {i} level"]
+                    explained = part.feedback.removeprefix(chosen.capitalize())  # the echo
+                    if chosen != level:
+                        _assert_names_only_the_right_levels(
+                            explained, grid, right, f"risk {i} level answered {chosen!r}"
+                        )
+
+
+@pytest.mark.parametrize("exercise_id", RISK_IDS)
+def test_the_reasons_name_no_level_of_any_matrix(exercise_id):
+    """The reasons are shown whichever matrix a cohort uses, so no level name belongs in them."""
+    names = {n for grid in MATRICES.values() for n in (*grid.likelihood, *grid.impact)}
+    exercise = get(exercise_id)
+    for i, risk in enumerate(exercise.spec["risks"], 1):
+        for key, reason in exercise.reasons(risk).items():
+            named = _names_in(reason, [*names, *LEVELS])
+            assert not named, f"risk {i} {key}: {reason!r} names {sorted(named)}"
+        assert exercise.reasons(risk)["likelihood"] and exercise.reasons(risk)["impact"]
+
+
+@pytest.mark.parametrize("exercise_id", RISK_IDS)
+def test_the_tutors_model_answer_is_the_ratings_on_the_default_matrix(exercise_id):
+    exercise = get(exercise_id)
+    assert answer_book.model_answer(exercise_id) == exercise.model_answer()
+    five = get(exercise_id, Setting(risk_matrix="5x5")).model_answer()
+    assert all(five[f"risk{i}.likelihood"][0] in "12345" for i in range(1, 4))
+
+
+def test_a_5x5_explanation_uses_the_5x5_words():
+    """The finding: on the 5x5, '3 possible' for INSCS043 risk 3 was told 'It is possible'."""
+    exercise = get("INSCS043.risk-classification", Setting(risk_matrix="5x5"))
+    part = exercise.check({"risk3.likelihood": "3 possible"}).parts[6]
+    assert part.name == "Risk 3 likelihood" and part.score == 0.5
+    assert "a better judgement is 2 unlikely." in part.feedback
+    assert "possible" not in part.feedback.replace("You chose 3 possible;", "")
+    own = get("INSCS043.risk-classification", Setting(risk_matrix=OWN_5X5))
+    part = own.check({"risk3.likelihood": "3 occasional"}).parts[6]
+    assert "a better judgement is 2 unusual." in part.feedback
+
+
+@pytest.mark.parametrize("matrix", ["3x3", "5x5"])
+def test_a_blocked_fire_exit_and_a_cable_people_trip_over_are_high_on_every_built_in_matrix(
+    matrix,
+):
+    exercise = get("INSCS005.risk-classification", Setting(risk_matrix=matrix))
+    model = exercise.model_answer()
+    assert model["risk1.level"] == "high"  # the trailing cable: two trips this month
+    assert model["risk2.level"] == "high"  # the fire exit: checked, but people could be trapped
+    slip = get("INSCS027.risk-classification", Setting(risk_matrix=matrix)).model_answer()
+    assert slip["risk2.level"] == "medium"  # a customer badly hurt: well controlled, not low
+
+
+def test_a_risk_without_reasons_for_each_axis_is_refused():
+    spec = {**get("INSCS027.risk-classification").spec}
+    spec["risks"] = [{**spec["risks"][0], "why": "It is likely, a moderate impact."}]
+    with pytest.raises(ValueError, match="gives the reasons for its likelihood and its impact"):
+        RiskClassification(spec=spec).check({})
+
+
+def test_the_tutor_edition_shows_the_model_answer_on_the_cohorts_matrix(tmp_path):
+    from nosworkbook.workbook import Workbook
+
+    store = str(tmp_path / "s.sqlite")
+    five = Workbook("INSCS005", edition="tutor", risk_matrix="5x5", store=store, auto_sign_in=False)
+    notes = five.exercise("INSCS005.risk-classification").tutor_html
+    assert "risk2.likelihood: 3 possible" in notes and "risk2.impact: 5 severe" in notes
+    assert "risk2.impact: 3 major" not in notes

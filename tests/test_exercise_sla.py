@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from nosworkbook.exercises import Setting, get, sla
+from nosworkbook.exercises import Setting, get, scenario_specs, sla
+from nosworkbook.exercises import answers as answer_book
 from nosworkbook.exercises.sla import (
     MET,
     MISSED,
@@ -321,7 +322,7 @@ def test_forgetting_one_substitute_bank_holiday_is_named():
     assert want == "Tue 29 Dec 2026 13:00"  # 4 hours on Christmas Eve, 4 on Tuesday
     forgot = exercise.check({"message1.deadline": "Mon 28 Dec 2026 13:00"}).parts[0]
     assert forgot.score == 0
-    assert "Boxing Day (observed) (Mon 28 Dec 2026) as a working day" in forgot.feedback
+    assert "Boxing Day (substitute day) (Mon 28 Dec 2026) as a working day" in forgot.feedback
 
 
 def test_a_scenario_may_not_type_its_own_bank_holidays():
@@ -340,3 +341,222 @@ def test_the_tutor_edition_shows_the_model_answer_for_the_cohorts_nation(tmp_pat
     notes = scottish.exercise("INSCS020.sla-deadline").tutor_html
     assert "Mon 21 Apr 2025 14:00" in notes and "Tue 22 Apr 2025 14:00" not in notes
     assert ("Bank holidays", "Scotland") in scottish.about.lines
+
+
+# -- naming the slip --------------------------------------------------------------------------
+
+
+def _sla(received: str, hours: float = 8, opening: dict | None = None, **message) -> SlaDeadline:
+    """A one-message SLA exercise (Monday to Friday, 09:00 to 17:00 unless `opening` says)."""
+    spec = {
+        "id": "INSCS020.slips",
+        "title": "t",
+        "criteria": [],
+        "scenario": "s",
+        "sla_hours": 8,
+        "messages": [{"received": received, "text": "x", "reply": received, **message}],
+    }
+    if hours != 8:
+        spec["messages"][0]["hours"] = hours
+    if opening:
+        spec["opening"] = opening
+    return SlaDeadline(spec=spec)
+
+
+SATURDAYS = {"start": "08:00", "end": "18:00", "days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]}
+SLIPS = [
+    # (received, hours, opening, the learner's deadline, the slip named)
+    ("Mon 13 Jan 2025 14:00", 8, None, "Mon 13 Jan 2025 22:00", "You counted clock hours"),
+    (
+        "Sun 12 Jan 2025 10:30",
+        4,
+        None,
+        "Sun 12 Jan 2025 14:30",
+        "You started the clock when the message arrived, outside opening hours: it starts at "
+        "the next opening, Mon 13 Jan 2025 09:00, and only working hours count.",
+    ),
+    (
+        "Sat 11 Jan 2025 14:00",
+        8,
+        None,
+        "Mon 13 Jan 2025 14:00",  # Saturday 14:00 to 17:00 counted, then Monday from 09:00
+        "You started the clock when the message arrived, outside opening hours: it starts at "
+        "the next opening, Mon 13 Jan 2025 09:00.",
+    ),
+    (
+        "Thu 17 Apr 2025 14:00",
+        8,
+        None,
+        "Mon 21 Apr 2025 14:00",
+        "You counted Easter Monday (Mon 21 Apr 2025) as a working day: it is a bank holiday in "
+        "England and Wales, and the service is closed.",
+    ),
+    (
+        "Tue 15 Apr 2025 09:00",
+        8,
+        None,
+        "Wed 16 Apr 2025 09:00",
+        "A deadline that lands exactly at closing time stays at 17:00 that day.",
+    ),
+    (
+        "Mon 13 Jan 2025 14:00",
+        8,
+        None,
+        "Tue 14 Jan 2025 17:00",
+        "You started the clock the next working day: a message that arrives within opening "
+        "hours starts it at once, at 14:00 on Monday.",
+    ),
+    (
+        "Mon 13 Jan 2025 14:00",
+        8,
+        None,
+        "Mon 13 Jan 2025 17:00",
+        "You counted Monday from opening: the clock starts when the message arrived, at 14:00, "
+        "not at 09:00.",
+    ),
+    (
+        "Fri 10 Jan 2025 16:00",
+        8,
+        None,
+        "Sat 11 Jan 2025 16:00",
+        "You counted the weekend: only working days count.",
+    ),
+    (
+        "Sat 23 Aug 2025 17:00",
+        4,
+        SATURDAYS,
+        "Sun 24 Aug 2025 11:00",
+        "You counted Sunday as a working day: the service is closed then.",
+    ),
+    (
+        "Thu 17 Apr 2025 14:00",
+        16,
+        None,
+        "Sat 19 Apr 2025 14:00",  # Good Friday and Saturday counted: the right one is Wed 14:00
+        "You counted calendar days, weekends and bank holidays too",
+    ),
+    (
+        "Fri 22 Aug 2025 16:00",
+        4,
+        SATURDAYS,
+        "Tue 26 Aug 2025 10:00",
+        "You left out Saturday: this service works Monday to Saturday.",
+    ),
+    (
+        "Tue 26 Aug 2025 07:15",
+        4,
+        SATURDAYS,
+        "Tue 26 Aug 2025 13:00",
+        "You used opening hours of 09:00 to 17:00: this service is open 08:00 to 18:00.",
+    ),
+    (
+        "Sun 13 Apr 2025 10:30",
+        4,
+        None,
+        "Mon 14 Apr 2025 17:00",
+        "You used the usual SLA of 8 hours: this message has 4 hours.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("received", "hours", "opening", "written", "slip"), SLIPS)
+def test_a_deadline_with_exactly_one_slip_is_told_that_slip_by_name(
+    received, hours, opening, written, slip
+):
+    exercise = _sla(received, hours, opening)
+    right = exercise.model_answer()["message1.deadline"]
+    assert parse_when(written) != parse_when(right)
+    part = exercise.check({"message1.deadline": written}).parts[0]
+    assert part.score == 0, "a wrong deadline scores nothing, as before"
+    assert f"the deadline is {right}. {slip}" in part.feedback, part.feedback
+    assert exercise.check({"message1.deadline": right}).parts[0].ok
+
+
+def test_a_deadline_no_single_slip_explains_names_none():
+    exercise = _sla("Mon 13 Jan 2025 14:00")
+    part = exercise.check({"message1.deadline": "Wed 15 Jan 2025 10:20"}).parts[0]
+    assert part.feedback.startswith(
+        "You wrote Wed 15 Jan 2025 10:20; the deadline is Tue 14 Jan 2025 14:00. Counted:"
+    )
+
+
+def test_forgetting_the_boxing_day_substitute_holiday_alone_is_named_as_a_substitute_day():
+    exercise = SlaDeadline(spec=CHRISTMAS_2026, setting=Setting(nation="england-and-wales"))
+    part = exercise.check({"message1.deadline": "Mon 28 Dec 2026 13:00"}).parts[0]
+    assert part.score == 0
+    assert (
+        "You counted Boxing Day (substitute day) (Mon 28 Dec 2026) as a working day: it is a "
+        "bank holiday in England and Wales, and the service is closed." in part.feedback
+    )
+    every = exercise.check({"message1.deadline": "Fri 25 Dec 2026 13:00"}).parts[0]
+    assert (
+        "You counted Christmas Day (Fri 25 Dec 2026) and Boxing Day (substitute day) "
+        "(Mon 28 Dec 2026) as working days" in every.feedback
+    )  # Boxing Day itself is a Saturday, when the service is closed anyway: not named
+
+
+def test_scotland_has_2_january_and_northern_ireland_st_patricks_day():
+    new_year = {"received": "Wed 31 Dec 2025 14:00"}
+    england = _sla(**new_year)
+    scotland = SlaDeadline(spec=england.spec, setting=Setting(nation="scotland"))
+    assert england.model_answer()["message1.deadline"] == "Fri 2 Jan 2026 14:00"
+    assert scotland.model_answer()["message1.deadline"] == "Mon 5 Jan 2026 14:00"
+    part = scotland.check({"message1.deadline": "Fri 2 Jan 2026 14:00"}).parts[0]
+    assert (
+        "You counted 2nd January (Fri 2 Jan 2026) as a working day: it is a bank "
+        "holiday in Scotland" in part.feedback
+    )
+    part = england.check({"message1.deadline": "Mon 5 Jan 2026 14:00"}).parts[0]
+    assert (
+        "You took 2nd January (Fri 2 Jan 2026) as a bank holiday: it is not one in England "
+        "and Wales, so the service is open that day." in part.feedback
+    )
+
+    st_patrick = _sla("Mon 16 Mar 2026 14:00")
+    ulster = SlaDeadline(spec=st_patrick.spec, setting=Setting(nation="northern-ireland"))
+    assert st_patrick.model_answer()["message1.deadline"] == "Tue 17 Mar 2026 14:00"
+    assert ulster.model_answer()["message1.deadline"] == "Wed 18 Mar 2026 14:00"
+    part = ulster.check({"message1.deadline": "Tue 17 Mar 2026 14:00"}).parts[0]
+    assert (
+        "You counted St Patrick's Day (Tue 17 Mar 2026) as a working day: it is a bank "
+        "holiday in Northern Ireland" in part.feedback
+    )
+    part = st_patrick.check({"message1.deadline": "Wed 18 Mar 2026 14:00"}).parts[0]
+    assert "You took St Patrick's Day (Tue 17 Mar 2026) as a bank holiday" in part.feedback
+
+
+SLA_EXERCISES = [
+    s["id"] for specs in scenario_specs().values() for s in specs if s["kind"] == "sla-deadline"
+]
+
+
+@pytest.mark.parametrize("nation", ["england-and-wales", "scotland", "northern-ireland"])
+@pytest.mark.parametrize("exercise_id", SLA_EXERCISES)
+def test_the_model_answer_scores_full_marks_for_every_nation(exercise_id, nation):
+    exercise = get(exercise_id, Setting(nation=nation))
+    answer = {**answer_book.model_answer(exercise_id), **exercise.model_answer()}
+    result = exercise.check(answer)
+    assert result.score == 1.0, [p for p in result.parts if not p.ok]
+
+
+@pytest.mark.parametrize("exercise_id", SLA_EXERCISES)
+def test_no_scenario_types_in_its_own_bank_holidays(exercise_id):
+    spec = get(exercise_id).spec
+    assert "holidays" not in spec.get("opening", {})
+    assert all("holidays" not in message for message in spec["messages"])
+
+
+def test_bank_holidays_are_named_as_gov_uk_names_them():
+    from nosworkbook.exercises.toolkit.calendar import bank_holidays
+
+    england = bank_holidays("england-and-wales", [2026, 2027])
+    assert england[date(2026, 12, 28)] == "Boxing Day (substitute day)"
+    assert england[date(2026, 5, 4)] == "Early May bank holiday"
+    assert england[date(2026, 8, 31)] == "Summer bank holiday"
+    assert bank_holidays("northern-ireland", [2026])[date(2026, 3, 17)] == "St Patrick's Day"
+    scotland = bank_holidays("scotland", [2026, 2027])
+    assert scotland[date(2026, 1, 2)] == "2nd January"
+    assert scotland[date(2027, 1, 4)] == "2nd January (substitute day)"
+    assert scotland[date(2026, 11, 30)] == "St Andrew's Day"
+    two = bank_holidays("scotland", [2023])[date(2023, 1, 2)]  # the package joins them by ';'
+    assert two == "2nd January and New Year's Day (substitute day)"

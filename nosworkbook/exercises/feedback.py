@@ -12,6 +12,10 @@ The measures follow common usage (docs/DESIGN.md, "Reference facts"):
 - FCR (first contact resolution): contacts resolved at first contact / all contacts, as a
   percentage rounded to one decimal place.
 
+Every figure is worked out exactly from the counts and rounded as learners are taught, a half
+up (`toolkit.rounding`: 6.25 gives 6.3, and an NPS of -12.25 gives -12.3), so the worked
+answer is the figure a learner gets by hand.
+
 Scores must be whole numbers in range (a whole-valued float such as 7.0 is accepted; yes/no
 values, text and fractions are not); bad input raises ValueError naming the value and why.
 """
@@ -24,9 +28,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from nosworkbook.exercises.base import Answer, Exercise, Part, Result, answer_text, register
+from nosworkbook.exercises.toolkit.rounding import half_up, rounded, shown
 
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "fcr": "FCR"}
@@ -81,14 +88,15 @@ def nps_groups(scores: Iterable[Any]) -> NpsGroups:
     )
 
 
-def _percent(part: float, whole: float) -> float:
-    return round(100 * part / whole, 1)
+def _percent(part: int, whole: int) -> float:
+    """`part` as a percentage of `whole`, exactly, then to one decimal place (a half up)."""
+    return rounded(Fraction(100 * part, whole), 1)
 
 
 def nps(scores: Iterable[Any]) -> float:
     """Net Promoter Score: % promoters - % detractors, -100..100, to one decimal place."""
     groups = nps_groups(scores)
-    return round(100 * (groups.promoters - groups.detractors) / groups.total, 1)
+    return _percent(groups.promoters - groups.detractors, groups.total)
 
 
 def csat(scores: Iterable[Any]) -> float:
@@ -100,7 +108,12 @@ def csat(scores: Iterable[Any]) -> float:
 def ces(scores: Iterable[Any]) -> float:
     """Customer effort score: the mean on the 1-7 scale, to two decimal places."""
     values = scores_of(scores, "ces")
-    return round(sum(values) / len(values), 2)
+    return _mean(values)
+
+
+def _mean(values: Sequence[int]) -> float:
+    """The mean of whole-number scores, exactly, then to two decimal places (a half up)."""
+    return rounded(Fraction(sum(values), len(values)), 2)
 
 
 def _count(value: Any, name: str) -> int:
@@ -196,9 +209,9 @@ def _near(a: float, b: float, tolerance: float) -> bool:
     return abs(a - b) <= tolerance + 1e-9
 
 
-def _fmt(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text.replace("-", "\u2212") if value < 0 else text
+def _fmt(value: float | Decimal) -> str:
+    """A figure as the feedback shows it: at most two decimal places, a true minus sign."""
+    return shown(value, 2).replace("-", "\u2212")
 
 
 @register("feedback-analysis")
@@ -303,16 +316,24 @@ class FeedbackAnalysis(Exercise):
         """How the right value comes from the data, in words."""
         if ask in ("nps", "promoters", "passives", "detractors"):
             g = nps_groups(self.data["nps"])
-            p, d = _percent(g.promoters, g.total), _percent(g.detractors, g.total)
             if ask != "nps":
                 return (
                     f"Of {g.total} responses, {g.promoters} are promoters (9 to 10), "
                     f"{g.passives} passives (7 to 8) and {g.detractors} detractors (0 to 6)."
                 )
+            p = half_up(Fraction(100 * g.promoters, g.total), 1)
+            d = half_up(Fraction(100 * g.detractors, g.total), 1)
+            score = half_up(Fraction(100 * (g.promoters - g.detractors), g.total), 1)
+            if p - d == score:
+                sums = f"{_fmt(p)} \u2212 {_fmt(d)} = {_fmt(score)}"
+            else:  # the shares were rounded: the difference is worked out before rounding
+                sums = (
+                    f"100 \u00d7 ({g.promoters} \u2212 {g.detractors}) \u00f7 {g.total} = "
+                    f"{_fmt(score)}, subtracting before rounding"
+                )
             return (
                 f"{g.promoters} of {g.total} are promoters ({_fmt(p)}%) and {g.detractors} are "
-                f"detractors, scoring 0 to 6 ({_fmt(d)}%): {_fmt(p)} \u2212 {_fmt(d)} = "
-                f"{_fmt(self.expected('nps'))}."
+                f"detractors, scoring 0 to 6 ({_fmt(d)}%): {sums}."
             )
         if ask == "csat":
             values = scores_of(self.data["csat"], "csat")
@@ -346,7 +367,7 @@ class FeedbackAnalysis(Exercise):
                 right = self.expected("nps")
                 found += [
                     (
-                        round(100 * (g.promoters - g.detractors + six) / n, 1),
+                        _percent(g.promoters - g.detractors + six, n),
                         "It looks as if the 6s were left out of the detractors: detractors "
                         "score 0 to 6.",
                     ),
@@ -364,16 +385,14 @@ class FeedbackAnalysis(Exercise):
                         "Use percentages of all responses, not the counts of people.",
                     ),
                     (
-                        round(sum(values) / n, 2),
+                        _mean(values),
                         "NPS is not the average score: count promoters and detractors.",
                     ),
                 ]
                 if g.promoters + g.detractors:
                     found.append(
                         (
-                            round(
-                                100 * (g.promoters - g.detractors) / (g.promoters + g.detractors), 1
-                            ),
+                            _percent(g.promoters - g.detractors, g.promoters + g.detractors),
                             "Passives count in the total too: divide by all responses.",
                         )
                     )
@@ -403,7 +422,7 @@ class FeedbackAnalysis(Exercise):
                     "That is the number of satisfied customers: divide it by all responses.",
                 ),
                 (
-                    round(sum(values) / n, 2),
+                    _mean(values),
                     "CSAT here is the share of 4s and 5s, not the average score.",
                 ),
             ]
@@ -418,11 +437,11 @@ class FeedbackAnalysis(Exercise):
             ]
         elif ask == "fcr":
             rows = _fcr_rows(self.data["fcr"])
-            resolved = sum(r["resolved"] for r in rows)
+            resolved, contacts = sum(r["resolved"] for r in rows), sum(r["contacts"] for r in rows)
             right = self.expected("fcr")
             found += [
                 (
-                    round(100 - right, 1),
+                    _percent(contacts - resolved, contacts),
                     "That is the share NOT resolved at first contact.",
                 ),
                 (right / 100, "Give FCR as a percentage, not a fraction: multiply by 100."),
@@ -430,9 +449,8 @@ class FeedbackAnalysis(Exercise):
             ]
             if len(rows) > 1:
                 group = str(self.spec.get("fcr_column", "period")).lower()
-                mean_of_rates = round(
-                    sum(100 * r["resolved"] / r["contacts"] for r in rows) / len(rows), 1
-                )
+                rates = sum(Fraction(100 * r["resolved"], r["contacts"]) for r in rows)
+                mean_of_rates = rounded(rates / len(rows), 1)
                 found.append(
                     (
                         mean_of_rates,

@@ -1,7 +1,10 @@
 """Risk classification: likelihood x impact on a risk matrix gives a level.
 
 The matrices themselves are data, in `toolkit.matrix` (3x3 and 5x5 by default, or the
-cohort's own).
+cohort's own). A scenario rates each risk on every matrix size it supports and gives the
+reasons for its judgement in words that name no level; the feedback puts the matrix's own
+level names to them, so an explanation never names a level other than the one it marks right,
+whichever matrix the cohort uses.
 """
 
 from __future__ import annotations
@@ -59,8 +62,11 @@ class RiskClassification(Exercise):
     """Rate each risk in a scenario's risk log; the matrix gives its level.
 
     Spec: `risks`: list of `{risk, ratings: {"3x3": [likelihood, impact], "5x5": [...]},
-    why}`. The cohort's matrix is used when the scenario rates its risks on a matrix of that
-    size, otherwise the scenario's own (`matrix`, default 3x3).
+    why: {likelihood, impact, action?}}`: the reasons for the likelihood and for the impact,
+    and what to do about the risk, each written without a level's name ("two people have
+    tripped this month", not "it is likely"), because the level comes from the matrix in use.
+    The cohort's matrix (built-in or its own) is used when the scenario rates its risks on a
+    matrix of that size, otherwise the scenario's own (`matrix`, default 3x3).
     """
 
     @property
@@ -75,6 +81,29 @@ class RiskClassification(Exercise):
         grid = self.matrix
         likelihood, impact = risk["ratings"][f"{grid.size}x{grid.size}"]
         return int(likelihood), int(impact)
+
+    def reasons(self, risk: Mapping[str, Any]) -> dict[str, str]:
+        """The reasons for a risk's likelihood and impact, and the action (may be empty)."""
+        why = risk.get("why")
+        if not isinstance(why, Mapping) or not {"likelihood", "impact"} <= set(why):
+            raise ValueError(
+                f"{self.id}: each risk's why gives the reasons for its likelihood and its impact "
+                "(why: {likelihood: ..., impact: ...}), naming no level: the matrix names them"
+            )
+        return {
+            key: self.text(str(why.get(key) or "")).strip()
+            for key in ("likelihood", "impact", "action")
+        }
+
+    def model_answer(self) -> dict[str, str]:
+        """The ratings and levels on the cohort's matrix, in its own words."""
+        grid, answer = self.matrix, {}
+        for i, risk in enumerate(self.spec["risks"], 1):
+            likelihood, impact = self._expected(risk)
+            answer[f"risk{i}.likelihood"] = grid.label("likelihood", likelihood)
+            answer[f"risk{i}.impact"] = grid.label("impact", impact)
+            answer[f"risk{i}.level"] = grid.level_of(likelihood * impact)
+        return answer
 
     def blocks(self) -> list[dict[str, Any]]:
         grid = self.matrix
@@ -142,8 +171,9 @@ class RiskClassification(Exercise):
             want_l, want_i = self._expected(risk)
             got_l = self._read(answer, f"risk{i}.likelihood", "likelihood")
             got_i = self._read(answer, f"risk{i}.impact", "impact")
-            why = self.text(risk.get("why", "")).strip()
+            reasons = self.reasons(risk)
             for axis, got, want in (("likelihood", got_l, want_l), ("impact", got_i, want_i)):
+                why = reasons[axis]
                 if got == want:
                     feedback = f"Yes: {grid.label(axis, want)}. {why}".strip()
                     parts.append(Part(f"Risk {i} {axis}", 1.0, feedback))
@@ -161,6 +191,7 @@ class RiskClassification(Exercise):
                     )
             level = answer_text(answer, f"risk{i}.level").lower()
             expected = grid.level_of(want_l * want_i)
+            action = f" {reasons['action']}" if reasons["action"] else ""
             if got_l and got_i:
                 by_matrix = grid.level_of(got_l * got_i)
                 consistent = level == by_matrix
@@ -171,7 +202,7 @@ class RiskClassification(Exercise):
                     Part(
                         f"Risk {i} level",
                         1.0,
-                        f"Right: {want_l} x {want_i} = {want_l * want_i}, {expected}.",
+                        f"Right: {want_l} x {want_i} = {want_l * want_i}, {expected}.{action}",
                     )
                 )
             elif not level:
@@ -182,7 +213,8 @@ class RiskClassification(Exercise):
                         f"Risk {i} level",
                         0.5,
                         f"{level.capitalize()} follows from your ratings ({got_l} x {got_i}), "
-                        f"but with likelihood {want_l} and impact {want_i} the risk is {expected}.",
+                        f"but with likelihood {grid.label('likelihood', want_l)} and impact "
+                        f"{grid.label('impact', want_i)} the risk is {expected}.{action}",
                     )
                 )
             else:

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 
 from nosworkbook.exercises.base import Answer, Exercise, Part, Result, answer_text, register
 from nosworkbook.exercises.toolkit import calendar
-from nosworkbook.exercises.toolkit.choices import check_choices, choice_fields
+from nosworkbook.exercises.toolkit.choices import KEEP_ORDER, check_choices, choice_fields
+from nosworkbook.exercises.toolkit.rounding import exact, shown
 from nosworkbook.exercises.toolkit.wording import variant
 from nosworkbook.settings import DEFAULT_NATION, NATIONS
 
@@ -172,10 +173,12 @@ def format_when(moment: datetime) -> str:
 
 
 def format_hours(hours: float) -> str:
-    """'1 hour', '2.5 hours', '45 minutes'."""
+    """'1 hour', '2.5 hours', '45 minutes': minutes to the nearest whole one and hours to two
+    decimal places, a half up, as learners round (`toolkit.rounding`)."""
     if 0 < hours < 1:
-        return f"{round(hours * 60)} minutes"
-    text = f"{hours:.2f}".rstrip("0").rstrip(".")
+        minutes = shown(exact(hours) * 60)
+        return f"{minutes} minute{'' if minutes == '1' else 's'}"
+    text = shown(hours, 2)
     return f"{text} hour{'' if text == '1' else 's'}"
 
 
@@ -267,6 +270,16 @@ class SlaDeadline(Exercise):
     `messages`: `{received, channel, text, reply, hours?, why?}` (times in any format
     `parse_when` reads; text may vary by sector; `why` may vary by nation, keyed by nation);
     `choices`: optional. The service is closed on the bank holidays of the cohort's nation.
+
+    Marking: a deadline is right or wrong (no near misses: one minute out is a different
+    promise), and a wrong one is told the slip that explains it, found by working the deadline
+    out again with that one mistake (`_slips`): clock hours, the clock started on arrival
+    outside opening hours, a bank holiday counted as a working day (named, substitute days
+    too), another nation's bank holiday taken off, a closing-time deadline moved to the next
+    morning, the clock started the next day or at opening, the weekend or every calendar day
+    counted, a working Saturday left out, 9 to 5 assumed, the usual SLA used for one with its
+    own. The verdict on the reply gets half marks when it follows from the learner's own
+    wrong deadline.
     """
 
     @property
@@ -289,9 +302,14 @@ class SlaDeadline(Exercise):
         """The nation's bank holidays over every year the messages' deadlines can reach.
 
         Worked out once per exercise: `rules` reads it for every message and every check."""
+        return calendar.bank_holidays(self.setting.nation, self._years)
+
+    @cached_property
+    def _years(self) -> range:
+        """The years the messages, their replies and their deadlines fall in."""
         times = [parse_when(m[key]) for m in self.spec["messages"] for key in ("received", "reply")]
         first, last = min(times).year, max(times).year + 1  # a deadline may cross New Year
-        return calendar.bank_holidays(self.setting.nation, range(first, last + 1))
+        return range(first, last + 1)
 
     def _in_period(self) -> dict[date, str]:
         """The bank holidays from the first message to the last reply or deadline."""
@@ -386,6 +404,7 @@ class SlaDeadline(Exercise):
                             "label": f"Message {n}: did the reply at {format_when(m['reply'])} "
                             "meet the SLA?",
                             "options": [MET, MISSED],
+                            KEEP_ORDER: True,  # yes before no; the data varies the answer
                         },
                     ],
                 }
@@ -402,42 +421,143 @@ class SlaDeadline(Exercise):
             )
         return "; ".join(spans)
 
-    def _diagnose(self, got: datetime, m: Mapping[str, Any]) -> str:
-        """Name the likely slip behind a wrong deadline."""
+    @cached_property
+    def other_nations_holidays(self) -> dict[date, str]:
+        """Bank holidays of the other UK nations that are working days in this one, by date:
+        a learner who takes one of them off has used the wrong nation's calendar."""
+        ours = self.bank_holidays
+        found: dict[date, str] = {}
+        for nation in NATIONS:
+            if nation != self.setting.nation:
+                for day, name in calendar.bank_holidays(nation, self._years).items():
+                    if day not in ours:
+                        found.setdefault(day, name)
+        return dict(sorted(found.items()))
+
+    def _slips(self, m: Mapping[str, Any]) -> Iterator[tuple[Callable[[], datetime], str]]:
+        """The slips a learner can make with this message, most specific first: each as a
+        way to work out the deadline with that one mistake, and what to tell the learner."""
         rules, received, hours = self.rules, m["received"], m["hours"]
-        opens = _opening(
-            received,
-            rules["day_start"],
-            rules["day_end"],
-            frozenset(rules["working_days"]),
-            frozenset(rules["holidays"]),
-        )
-        if got == received + timedelta(hours=hours):
-            if opens != received:
-                return (
-                    "You started the clock when the message arrived, outside opening hours: it "
-                    f"starts at the next opening, {format_when(opens)}, and only working hours "
-                    "count."
-                )
-            return "You counted clock hours: count only working hours, within opening times."
-        if rules["holidays"]:
-            slip = self._holiday_slip(got, received, hours)
-            if slip:
-                return slip
-        if got == add_working_hours(received, hours, **{**rules, "working_days": range(7)}):
-            return "You counted the weekend: only working days count."
+        days, off = frozenset(rules["working_days"]), frozenset(rules["holidays"])
+        start, end = rules["day_start"], rules["day_end"]
+        opens = _opening(received, start, end, days, off)
         want = m["deadline"]
-        if want.time() == rules["day_end"] and got == _opening(
-            want + timedelta(minutes=1),
-            rules["day_start"],
-            rules["day_end"],
-            frozenset(rules["working_days"]),
-            frozenset(rules["holidays"]),
-        ):
-            return (
-                "A deadline that lands exactly at closing time stays at "
-                f"{rules['day_end']:%H:%M} that day."
+
+        def deadline(
+            start_at: datetime = received, count: float = hours, **changes: Any
+        ) -> Callable[[], datetime]:
+            return lambda: add_working_hours(start_at, count, **{**rules, **changes})
+
+        if opens != received:
+            outside = (
+                "You started the clock when the message arrived, outside opening hours: it "
+                f"starts at the next opening, {format_when(opens)}"
             )
+            yield (
+                lambda: received + timedelta(hours=hours),
+                f"{outside}, and only working hours count.",
+            )
+            close = datetime.combine(received.date(), end, tzinfo=received.tzinfo)
+            first = (close - received).total_seconds() / 3600
+            if 0 < first < hours:  # working hours counted from arrival on a closed day or early
+                yield deadline(close, hours - first), f"{outside}."
+        else:
+            yield (
+                lambda: received + timedelta(hours=hours),
+                "You counted clock hours: count only working hours, within opening times.",
+            )
+        closed = {
+            d: n
+            for d, n in self.bank_holidays.items()
+            if received.date() <= d <= want.date() and d.weekday() in days
+        }
+        tries = [closed] if len(closed) > 1 else []  # all forgotten, then each alone
+        for counted in [*tries, *({d: n} for d, n in closed.items())]:
+            kept = tuple(d for d in rules["holidays"] if d not in counted)
+            named = " and ".join(f"{name} ({_day_words(d)})" for d, name in counted.items())
+            where = NATIONS[self.setting.nation].words
+            yield (
+                deadline(holidays=kept),
+                f"You counted {named} as a working day: it is a bank holiday in {where}, and "
+                "the service is closed."
+                if len(counted) == 1
+                else f"You counted {named} as working days: they are bank holidays in {where}, "
+                "and the service is closed.",
+            )
+        for day, name in self.other_nations_holidays.items():  # a week past: the days it costs
+            if received.date() <= day <= want.date() + timedelta(days=7) and day.weekday() in days:
+                yield (
+                    deadline(holidays=(*rules["holidays"], day)),
+                    f"You took {name} ({_day_words(day)}) as a bank holiday: it is not one in "
+                    f"{NATIONS[self.setting.nation].words}, so the service is open that day.",
+                )
+        if want.time() == end:
+            yield (
+                lambda: _opening(want + timedelta(minutes=1), start, end, days, off),
+                f"A deadline that lands exactly at closing time stays at {end:%H:%M} that day.",
+            )
+        if opens == received:
+            weekday = DAY_NAMES[received.weekday()]
+            close = datetime.combine(received.date(), end, tzinfo=received.tzinfo)
+            yield (
+                deadline(close),
+                "You started the clock the next working day: a message that arrives within "
+                f"opening hours starts it at once, at {received:%H:%M} on {weekday}.",
+            )
+            if received.time() > start:
+                yield (
+                    deadline(datetime.combine(received.date(), start, tzinfo=received.tzinfo)),
+                    f"You counted {weekday} from opening: the clock starts when the message "
+                    f"arrived, at {received:%H:%M}, not at {start:%H:%M}.",
+                )
+        shut = sorted(set(range(7)) - days)
+        if shut:
+            weekend = shut == [5, 6]
+            shut_names = " and ".join(DAY_NAMES[d] for d in shut)
+            yield (
+                deadline(working_days=range(7)),
+                "You counted the weekend: only working days count."
+                if weekend
+                else f"You counted {shut_names} as "
+                f"{'a working day' if len(shut) == 1 else 'working days'}: the service is "
+                "closed then.",
+            )
+        yield (
+            deadline(working_days=range(7), holidays=()),
+            "You counted calendar days, weekends and bank holidays too: count only the days "
+            "the service is open.",
+        )
+        weekdays = days & {0, 1, 2, 3, 4}
+        if weekdays and weekdays != days:
+            extra = " and ".join(DAY_NAMES[d] for d in sorted(days - weekdays))
+            yield (
+                deadline(working_days=weekdays),
+                f"You left out {extra}: this service works {_day_list(sorted(days))}.",
+            )
+        if (start, end) != (time(9), time(17)):
+            yield (
+                deadline(day_start=time(9), day_end=time(17)),
+                f"You used opening hours of 09:00 to 17:00: this service is open "
+                f"{start:%H:%M} to {end:%H:%M}.",
+            )
+        usual = float(self.spec["sla_hours"])
+        if hours != usual:
+            yield (
+                deadline(count=usual),
+                f"You used the usual SLA of {format_hours(usual)}: this message has "
+                f"{format_hours(hours)}.",
+            )
+
+    def _diagnose(self, got: datetime, m: Mapping[str, Any]) -> str:
+        """Name the slip behind a wrong deadline: the first single mistake that gives exactly
+        the learner's deadline (and not the right one); "" when none does."""
+        for worked, message in self._slips(m):
+            try:
+                slipped = worked()
+            except ValueError:  # that mistake leaves no working time to count
+                continue
+            if slipped == got and slipped != m["deadline"]:
+                return message
         return ""
 
     def check(self, answer: Answer) -> Result:
@@ -477,30 +597,6 @@ class SlaDeadline(Exercise):
             parts.append(self._mark_met(answer, n, m, got))
         parts += check_choices(answer, self.spec.get("choices", []), self.text)
         return Result(tuple(parts))
-
-    def _holiday_slip(self, got: datetime, received: datetime, hours: float) -> str:
-        """Name the bank holidays a wrong deadline counted as working days, if that is the slip."""
-        rules = self.rules
-        want = add_working_hours(received, hours, **rules)
-        skipped = {
-            d: n for d, n in self.bank_holidays.items() if received.date() <= d <= want.date()
-        }
-        if not skipped:
-            return ""
-        tries = [dict(skipped)] + [{d: n} for d, n in skipped.items()]  # all, then each alone
-        for counted in tries:
-            kept = tuple(d for d in rules["holidays"] if d not in counted)
-            if got == add_working_hours(received, hours, **{**rules, "holidays": kept}):
-                days = " and ".join(f"{name} ({_day_words(d)})" for d, name in counted.items())
-                what = "a working day" if len(counted) == 1 else "working days"
-                return (
-                    f"You counted {days} as {what}: it is a bank holiday in "
-                    f"{NATIONS[self.setting.nation].words}, and the service is closed."
-                    if len(counted) == 1
-                    else f"You counted {days} as {what}: they are bank holidays in "
-                    f"{NATIONS[self.setting.nation].words}, and the service is closed."
-                )
-        return ""
 
     def model_answer(self) -> dict[str, str]:
         """The deadlines and verdicts for this setting (the nation's holidays decide them)."""

@@ -16,12 +16,34 @@ import holidays
 
 from nosworkbook.settings import NATIONS
 
+NAMES = {
+    "May Day": "Early May bank holiday",
+    "Spring Bank Holiday": "Spring bank holiday",
+    "Late Summer Bank Holiday": "Summer bank holiday",
+    "Summer Bank Holiday": "Summer bank holiday",
+    "New Year Holiday": "2nd January",
+}
+"""The package's names -> the names GOV.UK gives the bank holidays, which learners look up."""
+SUBSTITUTE = " (observed)"
+
+
+def _name(name: str) -> str:
+    """GOV.UK's name for a holiday: 'Boxing Day (substitute day)', 'St Patrick's Day'; two
+    on one day (the package joins them with '; ') are joined with 'and'."""
+    names = []
+    for one in name.split("; "):
+        substitute = one.endswith(SUBSTITUTE)
+        one = NAMES.get(one.removesuffix(SUBSTITUTE), one.removesuffix(SUBSTITUTE))
+        one = one.replace("Saint ", "St ")
+        names.append(f"{one} (substitute day)" if substitute else one)
+    return " and ".join(names)
+
 
 @cache
 def _calendar(nation: str, years: tuple[int, ...]) -> dict[date, str]:
     subdivision = NATIONS[nation].subdivision
     found = holidays.country_holidays("GB", subdiv=subdivision, years=years, language="en_GB")
-    return dict(sorted(found.items()))
+    return {day: _name(name) for day, name in sorted(found.items())}
 
 
 def bank_holidays(nation: str, years: Iterable[int]) -> dict[date, str]:

@@ -235,7 +235,8 @@ function render({ model, el: root }) {
     if (!result || result.score === undefined) return;
     const parts = result.parts || [];
     const right = parts.filter((p) => p.ok).length;
-    const percent = Math.round(result.score * 100);
+    // the kernel rounds as learners do (a half up); Math.round misreads binary halves
+    const percent = result.percent ?? Math.round(result.score * 100);
     // A restored attempt shows the score it was given; if marking it again today gives
     // another, the parts below are today's, so the heading gives only the stored score.
     const remarked = model.get("score_note");
