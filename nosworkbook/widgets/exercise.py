@@ -32,6 +32,8 @@ import traitlets
 
 from nosworkbook import ids
 from nosworkbook.exercises.base import Exercise, Result
+from nosworkbook.exercises.toolkit.choices import shown_form
+from nosworkbook.exercises.toolkit.rounding import exact, half_up
 from nosworkbook.widgets.base import Rejected, SavingWidget, ToSave, iso
 
 logger = logging.getLogger(__name__)
@@ -54,8 +56,9 @@ class SaveFailed(RuntimeError):
 
 
 def percent(score: float) -> int:
-    """A score between 0 and 1 as the whole percentage the learner sees."""
-    return round(100 * float(score))
+    """A score between 0 and 1 as the whole percentage the learner sees, a half up as learners
+    round (`exercises.toolkit.rounding`): 0.125 is 13%, not Python's 12%."""
+    return int(half_up(exact(float(score)) * 100))
 
 
 def marked_again(stored: float, now: float) -> str:
@@ -207,7 +210,7 @@ class ExerciseWidget(SavingWidget):
             criteria=[ids.local(c) for c in exercise.criteria],
             intro_html=markdown_html(exercise.scenario()),
             blocks=exercise.blocks(),
-            fields=form,
+            fields=shown_form(form, exercise=exercise.id),
             tutor_html=tutor_html,
             **kwargs,
         )
@@ -240,6 +243,11 @@ class ExerciseWidget(SavingWidget):
             # rendered by tutor_notes through markdown_html, raw HTML escaped
             parts.append(f"<h4>For tutors</h4><div>{self.tutor_html}</div>")
         return f'<section class="nosw-static">{"".join(parts)}</section>'
+
+    def show_to(self, learner: str) -> None:
+        """Show the options in the order this learner always sees them ("" for nobody), so
+        where the right answer sits gives nothing away and a reload changes nothing."""
+        self.fields = shown_form(self.exercise.form(), exercise=self.exercise.id, learner=learner)
 
     def on_attempt(self, callback: AttemptCallback) -> None:
         """`callback(exercise_id, answer, result)` after every check, e.g. to save the attempt.
@@ -276,6 +284,7 @@ class ExerciseWidget(SavingWidget):
             if score is not None:
                 shown["score"] = float(score)
                 note = marked_again(score, result.score)
+            shown["percent"] = percent(shown["score"])
             self.answer = clean
             self.result = shown
             self.after = self.exercise.after_check(clean, result)
@@ -312,7 +321,7 @@ class ExerciseWidget(SavingWidget):
             )
         result = self.exercise.check(clean)
         self.answer = clean
-        self.result = result.as_dict()
+        self.result = {**result.as_dict(), "percent": percent(result.score)}
         self.after = self.exercise.after_check(clean, result)
         self.score_note = ""
         return ToSave((self.exercise.id, clean, result), self._checked, self.exercise.id)

@@ -168,6 +168,7 @@ class Workbook(_Page):
             checklist.set_values(saved)
             checklist.disabled = False
         for exercise_id, widget in self.exercises.items():
+            widget.show_to(self.learner)  # this learner's own order of the options
             attempt = saved.get(exercise_id)
             if attempt is None:
                 widget.restore(None)
@@ -182,6 +183,7 @@ class Workbook(_Page):
             checklist.disabled = True
         for widget in self.exercises.values():
             widget.clear()
+            widget.show_to("")
             widget.disabled = True
         self._update_progress()
 

@@ -1,12 +1,66 @@
-"""Single-choice questions from scenario data, with feedback on every option."""
+"""Single-choice questions from scenario data, with feedback on every option, and the order
+every kind's options are shown in.
+
+Scenario files give the right option wherever the author wrote it (often first). What a learner
+sees is `shown_order`: the options shuffled by a stable hash of the exercise, the question and
+the learner, so the right answer's place gives nothing away, a reload shows the same order, and
+each learner gets an order of their own. With nobody signed in (a cohort build, the tutor
+edition, tests) a fixed seed is used, so the output is still the same every time. Marking never
+depends on the order: an answer is the option's text.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from nosworkbook.exercises.base import Answer, Part, answer_text
 from nosworkbook.exercises.toolkit.wording import Fill, text_key
+
+T = TypeVar("T")
+
+NOBODY = "nobody signed in"
+"""The seed used when no learner is known, so builds and tests are deterministic; with its
+spaces it is no valid learner id, so no learner shares it."""
+
+KEEP_ORDER = "keep_order"
+"""A choice field with this key set keeps its options as written: a pair such as Met / Missed,
+where a changing order would only confuse, and whose right answer the data varies anyway."""
+
+
+def shown_order(options: Sequence[T], *, exercise: str, name: str, learner: str = "") -> list[T]:
+    """The options in the order this learner sees them for this question, always the same.
+
+    Each option's place comes from SHA-256 of (exercise id, question name, learner, its index),
+    not Python's salted `hash()`, so it is the same in every process and on every reload, and
+    independent of which option is right: across questions the right one is equally likely to
+    be in any place. `learner` "" (nobody signed in) uses a fixed seed.
+    """
+    seed = "\x1f".join((exercise, name, learner or NOBODY))
+
+    def key(index: int) -> bytes:
+        return hashlib.sha256(f"{seed}\x1f{index}".encode()).digest()
+
+    return [options[i] for i in sorted(range(len(options)), key=key)]
+
+
+def shown_form(
+    fields: Sequence[Mapping[str, Any]], *, exercise: str, learner: str = ""
+) -> list[dict[str, Any]]:
+    """A kind's form as one learner sees it: every `choice` field's options in `shown_order`
+    (unless it has `KEEP_ORDER`), groups followed, the form itself left as it was."""
+    shown = []
+    for field in fields:
+        field = dict(field)
+        if field.get("type") == "group":
+            field["fields"] = shown_form(field["fields"], exercise=exercise, learner=learner)
+        elif field.get("type") == "choice" and not field.get(KEEP_ORDER):
+            field["options"] = shown_order(
+                field["options"], exercise=exercise, name=field["name"], learner=learner
+            )
+        shown.append(field)
+    return shown
 
 
 def choice_fields(choices: Sequence[Mapping[str, Any]], fill: Fill) -> list[dict[str, Any]]:
