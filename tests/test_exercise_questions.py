@@ -14,6 +14,7 @@ from nosworkbook.exercises.questions import (
     is_open_question,
     keeps_topic,
     leading_phrase,
+    question_type,
 )
 
 
@@ -35,7 +36,9 @@ def test_the_types_are_the_design_list():
         "What happened when your parcel arrived?",
         "How did the delivery go?",
         "Why was that a problem for you?",
-        "Which part of the form was confusing?",
+        "In what way was our reply too slow?",
+        "To what extent did the reply meet your needs?",
+        "Do you mind telling me what happened?",
         "Tell me about the delivery.",
         "Tell me about the delivery",
         "Describe what you saw on the screen.",
@@ -68,12 +71,17 @@ def test_open_questions_pass(text):
         ("What would you prefer, a refund or a replacement?", "fixed choice"),
         ("Which do you want, refund or replacement?", "fixed choice"),
         ("The delivery was late?", "statement with a question mark"),
+        ("So the delivery was fine then?", "leading"),  # a statement that assumes its answer
+        ("Tell me, did you keep the receipt?", "starts with \u201cdid\u201d"),
+        ("Which part of the form was confusing?", "asks for one fact"),
+        ("How long did you wait on hold?", "asks for one fact"),
+        ("What happened, and did you ring us at the time?", "one question at a time"),
         ("The parcel was late, wasn't it?", "leading"),
         ("Don't you think the delivery was fine?", "leading"),
         ("Wouldn't you agree that was quick?", "leading"),
         ("How was the room, surely fine?", "leading"),
         ("What happened? Did it arrive?", "one question at a time"),
-        ("What happened", "Add the question mark"),
+        ("What happened", None),  # open: the missing "?" is a reminder, not a fail
         ("Go online and check the order.", "statement, not a question"),
         ("", "Write your open question"),
         ("   ", "Write your open question"),
@@ -155,3 +163,29 @@ def test_form_labels_are_specific_and_an_unknown_type_is_refused():
     spec = {**exercise.spec, "classify": [{"text": "Why?", "type": "rhetorical"}]}
     with pytest.raises(ValueError, match="unknown question type 'rhetorical'"):
         QuestionTechnique(spec=spec).form()
+
+
+def test_a_correct_rewrite_missing_only_its_question_mark_scores_full_marks():
+    score, why = check_rewrite(
+        "Did the parcel arrive on time?", "how did the delivery go", ["delivery"]
+    )
+    assert score == 1.0 and "question mark" in why
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("In what way was our reply too slow?", "open"),
+        ("Would you mind explaining what went wrong?", "open"),
+        ("Do you mind telling me what happened?", "open"),
+        ("Tell me, did you keep the receipt?", "closed"),
+        ("When did the parcel arrive?", "closed"),
+        ("Was it a refund or a replacement you wanted?", "closed"),
+        ("Isn't the app much easier than phoning?", "leading"),
+        ("You must have been pleased with the refund?", "leading"),
+        ("How much did you enjoy your stay with us?", "leading"),
+        ("So that's all sorted now then?", "leading"),
+    ],
+)
+def test_a_question_is_read_by_the_answer_it_invites(text, kind):
+    assert question_type(text)[0] == kind

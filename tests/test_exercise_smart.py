@@ -9,7 +9,7 @@ import pytest
 from nosworkbook.exercises import Setting, get
 from nosworkbook.exercises import answers as answer_book
 from nosworkbook.exercises.base import SECTORS
-from nosworkbook.exercises.smart import LONG_CHARS, MAX_CHARS, assess, stem
+from nosworkbook.exercises.smart import LONG_CHARS, MAX_CHARS, assess
 
 TODAY = date(2026, 11, 23)
 GOAL = ["complaint", "reply", "waiting", "calls"]
@@ -26,7 +26,7 @@ def test_a_good_target_passes_all_five_and_says_why():
     assert result.deadline == date(2030, 3, 31)
     assert "'reduce'" in result.specific.feedback
     assert "31 March 2030" in result.time_bound.feedback
-    assert "'complaint'" in result.relevant.feedback
+    assert "'complaints'" in result.relevant.feedback
 
 
 # -- specific ---------------------------------------------------------------------------------
@@ -36,12 +36,13 @@ def test_a_good_target_passes_all_five_and_says_why():
     ("text", "ok", "says"),
     [
         ("Answer 90% of calls within 20 seconds each month.", True, "'answer'"),
-        ("Complaint replies reduced to 3 days each month.", True, "'reduce'"),
-        ("Held two team briefings on the complaint log each week.", True, "'hold'"),
+        ("Complaint replies reduced to 3 days each month.", True, "'reduced'"),
+        ("Held two team briefings on the complaint log each week.", True, "'held'"),
         ("Improve customer service each month.", False, "'customer service' is too broad"),
-        ("Reduce complaints each month.", False, "not clearly what"),
-        ("Try to do well with complaints each month.", False, "'try' says what you will attempt"),
-        ("Complaints at 3 days each month.", False, "Start with an action verb"),
+        ("Reduce complaints each month.", True, "('complaints')"),
+        ("Reduce each month.", False, "not clearly what"),
+        ("Try to do well with complaints each month.", False, "'try' says what you will try"),
+        ("Complaints at 3 days each month.", False, "Say what will be done"),
     ],
 )
 def test_specific_needs_an_action_verb_and_a_named_object(text, ok, says):
@@ -95,7 +96,7 @@ def test_measurable_feedback_names_the_vague_comparative():
     feedback = check("Reply to complaints faster by the end of June.").measurable.feedback
     assert "'faster' needs a number" in feedback
     assert (
-        "'publish' gives a yes or no test"
+        "'publish the complaint guide' gives a yes or no test"
         in check("Publish the complaint guide.").measurable.feedback
     )
 
@@ -125,7 +126,7 @@ def test_absolutes_are_not_achievable_and_are_named(text, found):
     "text",
     [
         "Train all six complaint handlers on the new complaint log within six weeks.",
-        "Increase complaint replies sent on time by 100% by June.",
+        "Increase complaint replies sent on time by 20% by June.",
         "Review the complaint log every week.",
         "Answer 95% of calls within 20 seconds.",
     ],
@@ -137,11 +138,9 @@ def test_ordinary_targets_are_achievable(text):
 # -- relevant ---------------------------------------------------------------------------------
 
 
-def test_relevance_uses_stems_and_ignores_broad_words():
-    assert stem("complaints") == stem("complaint")
-    assert stem("replied") == stem("replies") == stem("reply")
-    assert stem("waiting") == stem("waits") == stem("wait")
-    assert stem("processes") == stem("process")
+def test_relevance_uses_lemmas_and_ignores_broad_words():
+    assert check("Answer replies to complaint calls by June.").relevant.ok
+    assert check("Cut the complants backlog by June.").relevant.ok  # a misspelling
     assert check("Cut waits for phone queues to 2 minutes by June.").relevant.ok
     off = check("Raise customer service team sales by 10% by June.").relevant
     assert not off.ok and "'complaint'" in off.feedback
@@ -278,18 +277,16 @@ def test_model_answers_score_full_marks_in_every_sector(unit, sector):
 
 
 @pytest.mark.parametrize("unit", SMART_UNITS)
-def test_model_answers_stay_valid_until_their_dates_pass(unit):
-    exercise_id = f"{unit}.smart-targets"
-    answer = model(exercise_id)
-    dated = any("2030" in text for text in answer.values())
-    last_day = get(exercise_id, Setting(today=date(2030, 3, 31)))
-    assert last_day.check(answer).score == 1.0
-    after = get(exercise_id, Setting(today=date(2030, 4, 1))).check(answer)
-    # units whose model uses only periods never expire; dated ones say so in marking notes
-    assert (after.score < 1.0) is dated
-    if dated:
-        assert "2030" in answer_book.marking_notes(exercise_id)
-        assert any("has passed" in p.feedback for p in after.parts)
+@pytest.mark.parametrize(
+    "today",
+    [date(2026, 12, 1), date(2027, 3, 31), date(2027, 4, 1), date(2030, 4, 1), date(2099, 12, 31)],
+)
+def test_model_answers_never_expire(unit, today):
+    # Dated relative to today ("by the end of March", periods), so no model answer stops
+    # scoring full marks when a date passes.
+    exercise = get(f"{unit}.smart-targets", Setting(today=today))
+    result = exercise.check(model(exercise.id))
+    assert result.score == 1.0, [p.feedback for p in result.parts if not p.ok]
 
 
 def test_each_target_is_one_part_scored_by_tests_passed():
@@ -302,8 +299,8 @@ def test_each_target_is_one_part_scored_by_tests_passed():
     )
     first, second = result.parts
     assert (first.name, first.score) == ("Target 1", 1.0)
-    assert second.name == "Target 2" and second.score == 0.4
-    assert second.feedback.startswith("Meets 2 of 5 (achievable, relevant).")
+    assert second.name == "Target 2" and second.score == 0.6
+    assert second.feedback.startswith("Meets 3 of 5 (specific, achievable, relevant).")
     assert "Measurable:" in second.feedback and "Time-bound:" in second.feedback
     assert len(result.parts) == 2  # the optional third target was left blank, so not marked
 
@@ -336,7 +333,7 @@ def test_form_blocks_and_table_after_checking():
         "Relevant",
         "Time-bound",
     ]
-    assert table["rows"][0] == ["Target 1", "Not yet", "Not yet", "Yes", "Yes", "Not yet"]
+    assert table["rows"][0] == ["Target 1", "Yes", "Not yet", "Yes", "Yes", "Not yet"]
     assert table["rows"][1] == ["Target 2", "Yes", "Yes", "Yes", "Yes", "Yes"]
     assert exercise.after_check({}, exercise.check({})) == []
 
@@ -349,3 +346,101 @@ def test_sector_goals_are_used_for_relevance():
         "target2": "Read the hotel's room and package guide by the end of next month.",
     }
     assert hotel.check(answer).score == 1.0
+
+
+# -- the way learners really write (issue examples; the corpus measures the rest) -------------
+
+
+def in_035(text: str, today: date = date(2026, 12, 1)):
+    exercise = get("INSCS035.smart-targets", Setting(today=today))
+    return assess(text, today, exercise.goal_words())
+
+
+@pytest.mark.parametrize(
+    "verb",
+    ["Decrease", "Minimise", "Boost", "Log", "Contact", "Provide", "Offer", "Set up", "Chase"],
+)
+def test_any_action_verb_makes_a_target_specific_not_a_fixed_list(verb):
+    text = f"{verb} the callbacks to customers chasing complaints by 15% by 31 March 2027."
+    assert in_035(text).specific.ok, in_035(text).specific.feedback
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Be better at handling complaints soon.",
+        "Try to sort complaints quicker.",
+        "Keep calm with chasing customers.",
+        "Learn more about complaints.",
+    ],
+)
+def test_effort_or_a_state_is_not_a_specific_action(text):
+    assert not in_035(text).specific.ok
+
+
+@pytest.mark.parametrize(
+    ("phrase", "deadline"),
+    [
+        ("by the end of 2027", date(2027, 12, 31)),
+        ("by 2027", date(2027, 12, 31)),
+        ("in 2027", date(2027, 12, 31)),
+        ("by Christmas 2027", date(2027, 12, 25)),
+        ("by Easter 2027", date(2027, 3, 28)),
+        ("by the summer bank holiday", date(2027, 8, 30)),
+    ],
+)
+def test_common_deadline_forms_are_time_bound(phrase, deadline):
+    result = in_035(f"Cut chase calls to under 10% {phrase}.")
+    assert result.time_bound.ok and result.deadline == deadline
+
+
+@pytest.mark.parametrize("phrase", ["by year end", "by the year-end", "by end of year"])
+def test_the_year_end_is_time_bound(phrase):
+    assert in_035(f"Cut chase calls to under 10% {phrase}.").time_bound.ok
+
+
+def test_a_start_date_is_not_a_deadline():
+    result = in_035("Cut chase calls to under 10%, starting 4 January 2027.")
+    assert not result.time_bound.ok and "says when it starts" in result.time_bound.feedback
+    both = in_035("Cut chase calls to under 10%, starting 4 January 2027, reviewed weekly.")
+    assert both.time_bound.ok
+
+
+def test_a_shared_verb_does_not_make_a_target_relevant():
+    result = in_035("Answer my personal emails within 10 minutes by the end of January 2027.")
+    assert not result.relevant.ok
+    assert not in_035("Answer the phone at home within 3 rings by March 2027.").relevant.ok
+    assert in_035("Answer chase calls within 20 seconds by March 2027.").relevant.ok
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Improve our 24/7 complaints line by 31 March 2027.",
+        "Improve the 1st line complaints team by 31 March 2027.",
+        "Improve the Model 500 complaint phones by 31 March 2027.",
+        "Improve the 3-step complaint template by 31 March 2027.",
+    ],
+)
+def test_numbers_that_are_labels_are_not_measures(text):
+    assert not in_035(text).measurable.ok, in_035(text).measurable.feedback
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Reduce complaints to zero by 31 March 2027.", "to zero"),
+        ("Reduce complaints to 0 by 31 March 2027.", "to 0"),
+        ("Cut chase calls by 150% by 31 March 2027.", "150%"),
+        ("No customer should wait more than 2 minutes by March 2027.", "No customer should"),
+        ("Raise our complaint rating to 6 out of 5 by March 2027.", "6 out of 5"),
+    ],
+)
+def test_absolutes_and_impossible_figures_are_caught_wherever_they_stand(text, found):
+    result = in_035(text)
+    assert not result.achievable.ok and found in result.achievable.feedback
+
+
+def test_an_absolute_target_is_still_specific_and_measurable():
+    result = in_035("Reduce complaints to 0 by 31 March 2027.")
+    assert result.specific.ok and result.measurable.ok and not result.achievable.ok

@@ -111,13 +111,23 @@ LEADING_PHRASES = (
     "obviously",
 )
 _TAG = re.compile(
-    r",\s*(?:(?:isn't|wasn't|aren't|weren't|don't|doesn't|didn't|won't|wouldn't|can't|"
-    r"couldn't|haven't|hasn't|shouldn't)\s+(?:it|you|they|we|he|she|that|there)|right|yes|"
-    r"surely|no|ok|okay)\s*[?.!]*$"
+    r"(?:,\s*(?:is|was|are|were|do|does|did|will|would|can|could|have|has|had)(?:n't)?\s+"
+    r"(?:it|you|they|we|he|she|that|there)|(?:,\s*|\s)(?:\w+n't|\w+nt)\s+"
+    r"(?:it|you|they|we|he|she|that|there)|\s+innit|,\s*(?:right|yes|yeah|eh|surely|no|ok|"
+    r"okay))\s*[?.!]*$"
 )
 _POLITE = re.compile(
-    r"^(?:could|can|would|will)\s+you\s+(?:please\s+|just\s+)?(?=(?:tell|describe|explain|talk|"
-    r"walk|take|help|say|share|give|let)\b)|^would\s+you\s+mind\s+(?=\w+ing\b)"
+    r"^(?:(?:i\s+was\s+wondering|i\s+wonder)\s+(?:if|whether)\s+you\s+(?:could|would|can)\s+|"
+    r"(?:could|can|would|will)\s+you\s+(?:please\s+|just\s+|possibly\s+)?|"
+    r"(?:would|do)\s+you\s+mind\s+(?:just\s+)?)"
+    r"(?=(?:tell|describe|explain|talk|walk|take|help|say|share|give|let|go|run|"
+    r"telling|describing|explaining|talking|walking|taking|sharing|giving|going|running)\b)"
+)
+# "In what way...", "To what extent...", "For how long...": a preposition before the
+# interrogative does not change what it asks.
+_PREPOSITION_FIRST = re.compile(
+    r"^(?:in|to|at|for|from|on|with|by|about|under|during|after|before|since)\s+"
+    r"(?=(?:what|which|how|whom|whose|where|when)\b)"
 )
 _FILLERS = re.compile(
     r"^(?:(?:so|and|ok|okay|right|well|now|please|sorry|thanks|thank you|great|lovely)\b[,\s]*)+"
@@ -146,29 +156,94 @@ def _normal(text: str) -> str:
     return " ".join(text.split()).strip().lower()
 
 
+# Questions that ask for one fact: how long/many/much, when, where, who, which, what time.
+_SINGLE_FACT = re.compile(
+    r"^(?:how\s+(?:long|many|much|old|often|far|big)|when|where|who|whom|whose|which|"
+    r"what\s+(?:time|date|day|colour|size|number|model|year|month)|"
+    r"what(?:'s|\s+is|\s+was)?\s+(?:your|the)\s+(?:\w+\s+)?(?:number|name|postcode|address|"
+    r"reference|email|date|account|phone|details))\b"
+)
+
+
 def _sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.?!])\s+", text) if s.strip()]
 
 
+# A negative question ("Isn't it...?", "Wasn't the engineer polite?") expects "yes".
+_NEGATIVE_OPENER = re.compile(
+    r"^(?:isn't|wasn't|aren't|weren't|don't|doesn't|didn't|won't|wouldn't|can't|couldn't|"
+    r"shouldn't|haven't|hasn't|hadn't)\b"
+)
+# A statement put as a question ("You must have been pleased...?", "So that's all sorted
+# now then?") proposes the answer: it starts with a subject, not a question word.
+# What makes a statement put as a question assume its answer, not just check a fact.
+_ASSUMED = re.compile(
+    r"\b(?:must|surely|presumably|obviously|clearly|basically|i\s+(?:expect|assume|presume|"
+    r"suppose|guess|bet|imagine|take\s+it)|so\b|then\b|all\s+sorted|sorted|fine|happy|pleased|"
+    r"ok|okay|alright|good|better|great|enjoyed|loved|no\s+problems?|only|just)\b"
+)
+_STATEMENT_QUESTION = re.compile(
+    r"^(?:so\s+|and\s+|presumably\s+|obviously\s+|clearly\s+|basically\s+)*"
+    r"(?:you|you're|you've|you'd|you'll|that's|that|this|it's|it|we|we've|we're|our|your|"
+    r"the|i\s+(?:expect|assume|presume|suppose|guess|bet|imagine|take\s+it|think))\b"
+)
+# Words that take the customer's praise for granted inside an open form ("How much did you
+# enjoy...", "What did you love most...", "our friendly team").
+_ASSUMED_PRAISE = re.compile(
+    r"\b(?:enjoy(?:ed)?|love[ds]?|like[ds]?\s+(?:most|best|about)|liked|great|excellent|"
+    r"amazing|brilliant|fantastic|wonderful|friendly|helpful|quick\s+(?:response|reply|service)|"
+    r"quickly\s+did\s+our|delighted|pleased|lovely|beautiful|simple|how\s+easy|"
+    r"(?:the\s+)?best\s+(?:part|thing|bit)|(?:only|just)\s+(?:a\s+)?(?:small|little|minor|"
+    r"short|slight|quick|few))\b"
+)
+
+
 def leading_phrase(text: str) -> str | None:
-    """The phrase that makes a question leading, or None."""
+    """The phrase that makes a question leading, or None: a leading phrase or tag, a negative
+    question, a statement put as a question, or praise the question takes for granted."""
     t = _normal(text)
     for phrase in LEADING_PHRASES:
         if re.search(rf"\b{re.escape(phrase)}\b", t):
             return phrase
     tag = _TAG.search(t)
-    return tag.group(0).strip(" ,?.!") if tag else None
+    if tag:
+        return tag.group(0).strip(" ,?.!")
+    for sentence in _sentences(t):
+        s = _FILLERS.sub("", sentence).strip()
+        if not s.endswith("?") and not _TAG.search(s):
+            praise = _ASSUMED_PRAISE.search(s)
+            if praise and re.match(r"(?:tell|describe|explain|talk)\b", s):
+                return praise.group(0)  # "Tell me how great your stay was"
+            continue
+        negative = _NEGATIVE_OPENER.match(s)
+        if negative:
+            return negative.group(0)
+        statement = _STATEMENT_QUESTION.match(s)
+        asks = any(
+            (re.findall(r"[a-z']+", clause)[:1] or [""])[0] in OPEN_WORDS
+            for clause in re.split(r"[,;:\u2014-]", s)
+        )
+        if statement and not asks and _ASSUMED.search(s):
+            return s.rstrip("?").strip()
+        praise = _ASSUMED_PRAISE.search(s)
+        if praise:
+            return praise.group(0)
+    return None
+
+
+_ASIDE = re.compile(r",\s*(?:do\s+you\s+think|would\s+you\s+say|do\s+you\s+reckon)\s*(?=\?|$)")
 
 
 def _sentence_kind(sentence: str) -> tuple[str, str]:
     """('open' | 'closed' | 'unmarked' | 'statement', reason) for one sentence."""
-    s = _FILLERS.sub("", _normal(sentence)).strip()
+    s = _ASIDE.sub("", _FILLERS.sub("", _normal(sentence)).strip())
     asks = s.endswith("?")
     s = _POLITE.sub("", s)
     words = re.findall(r"[a-z']+", s)
     if not words:
         return "statement", ""
     first = words[0]
+    s = _PREPOSITION_FIRST.sub("", s)
     for request in REQUESTS:
         found = re.match(rf"{re.escape(request)}\b\s*", s)
         if found:
@@ -178,12 +253,30 @@ def _sentence_kind(sentence: str) -> tuple[str, str]:
                 return "closed", (
                     f"\u201c{request} {wh.group(1)}\u2026\u201d still asks for a yes or no"
                 )
+            if _SINGLE_FACT.match(rest):
+                return "closed", (
+                    f"\u201c{request} {rest.split()[0]}\u2026\u201d asks for one fact, which the "
+                    "customer can give in a word or two"
+                )
+            then = re.match(r"[,:;\u2014-]+\s*(?:(?:please|so)\s+)?([a-z']+)", rest)
+            if then and then.group(1) in YES_NO_OPENERS:
+                return "closed", (
+                    f"after \u201c{request}\u201d the question itself starts with "
+                    f"\u201c{then.group(1)}\u201d, so the customer can answer yes or no"
+                )
             return "open", f"\u201c{request}\u201d asks the customer to answer in their own words"
     if first in YES_NO_OPENERS:
         return "closed", f"it starts with \u201c{first}\u201d, so the customer can answer yes or no"
     clause_starts = [re.findall(r"[a-z']+", c)[:1] for c in re.split(r"[,;:\u2014-]", s)]
     starts = [w[0].split("'")[0] for w in clause_starts if w]
     opener = next((w for w in starts if w in OPEN_WORDS), None)
+    fact = _SINGLE_FACT.match(s)
+    choice = _FIXED_CHOICE.search(s) or (opener == "which" and re.search(r"\bor\b", s))
+    if fact and opener and s.startswith(opener) and not choice:
+        return "closed", (
+            f"\u201c{fact.group(0).strip()}\u2026\u201d asks for one fact, which the customer can "
+            "give in a word or two"
+        )
     if opener:
         if _FIXED_CHOICE.search(s) or (opener == "which" and re.search(r"\bor\b", s)):
             return (
@@ -217,19 +310,76 @@ def is_open_question(text: str) -> tuple[bool, str]:
             f"\u201c{phrase}\u201d makes it a leading question: it suggests the answer you want. "
             "Ask without hinting at an answer."
         )
-    if t.count("?") > 1:
+    if t.count("?") > 1 or _several_questions(t):
         return False, "Ask one question at a time, so the customer knows what to answer."
+    if len(words) < 2:
+        return False, "That is too short to ask a customer: ask a whole question."
     kinds = [_sentence_kind(s) for s in _sentences(t)]
     closed = [why for kind, why in kinds if kind == "closed"]
     if closed:
         return False, f"It is still closed: {closed[0]}. Start with what, how or tell me."
-    unmarked = [why for kind, why in kinds if kind == "unmarked"]
-    if unmarked:
-        return False, f"Nearly: {unmarked[0]}. Add the question mark."
     opened = [why for kind, why in kinds if kind == "open"]
+    unmarked = [why for kind, why in kinds if kind == "unmarked"]
+    if unmarked and not opened:
+        return True, f"It is open, but {unmarked[0]}: remember the question mark when you write it."
     if not opened:
         return False, "That is a statement, not a question: ask the customer something."
     return True, f"It is open: {opened[0]}."
+
+
+def _several_questions(text: str) -> bool:
+    """Whether one sentence asks two or more questions ("What happened and did you...?")."""
+    t = _ASIDE.sub("", _normal(text))
+    joins = re.split(r"\s*(?:,\s*(?:and|or)?|\band\b|\bor\b)\s+", t)
+    asks = 0
+    for clause in joins[1:]:
+        first = clause.split()[:2]
+        if first and (first[0] in OPEN_WORDS or (first[0] in YES_NO_OPENERS and len(first) > 1)):
+            asks += 1
+    return (
+        asks >= 1
+        and bool(joins)
+        and (joins[0].split()[:1] or [""])[0]
+        in (
+            *OPEN_WORDS,
+            *YES_NO_OPENERS,
+        )
+    )
+
+
+_PRONOUNS = frozenset(["you", "we", "i", "they", "it", "he", "she", "there", "that"])
+
+
+def question_type(text: str) -> tuple[str, str]:
+    """("open" | "closed" | "leading", why) for one question, as the rewrite marking reads it."""
+    phrase = leading_phrase(text)
+    if phrase:
+        return "leading", f"\u201c{phrase}\u201d suggests the answer"
+    parts = _question_parts(text)
+    if len(parts) > 1:  # "What happened, and was anyone hurt?": closed if any part is
+        kinds = [question_type(part) for part in parts]
+        closed = next((k for k in kinds if k[0] == "closed"), None)
+        return closed or kinds[0]
+    ok, why = is_open_question(text)
+    return ("open" if ok else "closed"), why
+
+
+def _question_parts(text: str) -> list[str]:
+    """The questions one sentence asks, split where a new one starts after "and" or a comma."""
+    t = " ".join(str(text or "").split())
+    if t.count("?") > 1 or not _several_questions(t):
+        return [t]
+    pieces = re.split(r"\s*(?:,\s*(?:and|or)?|\band\b|\bor\b)\s+(?=(?:\w+)\b)", t)
+    parts, current = [], ""
+    for piece in pieces:
+        first = (piece.split()[:1] or [""])[0].lower()
+        if current and (first in OPEN_WORDS or first in YES_NO_OPENERS):
+            parts.append(current.rstrip("?") + "?")
+            current = piece
+        else:
+            current = f"{current}, {piece}" if current else piece
+    parts.append(current if current.endswith("?") else current + "?")
+    return parts
 
 
 def _stem(word: str) -> str:
