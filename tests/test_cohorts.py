@@ -29,7 +29,9 @@ def test_example_cohort(catalog):
         "a.khan",
         "b.jones",
     ]
+    assert cohort.tutor_ids == ("m.price",)
     params = cohort.parameters()
+    assert "tutors" not in params and "learners" not in params
     assert params["organisation"] == "Example Stores Ltd" and params["due"] == "2027-03-31"
     assert params["cohort"] == "retail-l2-2027-01" and params["rating_scale"][-1] == "Competent"
 

@@ -2,16 +2,30 @@
 
 Errors name the file, the line where the problem is, and the problem, on one line, so a
 tutor can fix the file without reading a traceback.
+
+A cohort has learners (the roster) and may have tutors. Both get access codes from
+`nosworkbook cohort codes`; the store keeps tutors' codes apart from learners', so a tutor's
+code never signs in to a workbook and a learner's never opens the tutor's view. An id is never
+both a learner and a tutor of one cohort, so `role_of` can say who an id is. Tutors are no
+workbook setting: `Cohort.parameters()` leaves them out.
 """
 
 from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from nosworkbook import ids
 from nosworkbook.catalog import load
@@ -61,14 +75,60 @@ class Learner(BaseModel):
     name: str = ""
 
 
+class Tutor(BaseModel):
+    """A tutor of the cohort: ids follow the learners' grammar, so sign-in reads both alike."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=rf"^{ids.LEARNER}$")
+    name: str = ""
+
+
+Role = Literal["learner", "tutor"]
+_CHECKED_IDS = "ids_checked"  # validation context: load_cohort has named id problems by line
+
+
+def _id_problems(learners: list[Any], tutors: list[Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Ids given twice, or to a learner and a tutor, each with where it is (a YAML path).
+
+    One rule for the file (which turns the paths into lines) and the model (which refuses
+    a cohort made in code), so `role_of` never meets an id with two roles.
+    """
+
+    def id_of(person: Any) -> Any:
+        return person.get("id") if isinstance(person, dict) else getattr(person, "id", None)
+
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    first: dict[str, tuple[str, int]] = {}  # id -> the role and place it was first given
+    for key, role, people in (("learners", "learner", learners), ("tutors", "tutor", tutors)):
+        for index, person in enumerate(people):
+            person_id = id_of(person)
+            if not isinstance(person_id, str):
+                continue
+            if person_id not in first:
+                first[person_id] = (role, index)
+                continue
+            other, at = first[person_id]
+            if other == role:
+                problem = f"{role} id {person_id!r} appears twice (also {role} {at + 1})"
+            else:  # learners come first, so this is a tutor with a learner's id
+                problem = (
+                    f"tutor id {person_id!r} is also a learner's (learner {at + 1}): "
+                    "an id may not be both a learner and a tutor"
+                )
+            problems.append(((key, index, "id"), problem))
+    return problems
+
+
 class Cohort(CohortSettings):
     """A cohort as its file describes it: its settings (`nosworkbook.settings`), its name and
-    slug, its units and its roster, with defaults filled in and units expanded."""
+    slug, its units, its roster and its tutors, with defaults filled in and units expanded."""
 
     name: str = Field(min_length=1)
     slug: str = ""
     units: tuple[str, ...] = Field(default="all", validate_default=True)  # type: ignore[assignment]
     learners: tuple[Learner, ...] = ()
+    tutors: tuple[Tutor, ...] = ()
 
     @field_validator("units", mode="before")
     @classmethod
@@ -85,6 +145,14 @@ class Cohort(CohortSettings):
             raise ValueError(f"slug {value!r} must be {ids.COHORT_RULE}")
         return value
 
+    @model_validator(mode="after")
+    def _distinct_ids(self, info: ValidationInfo) -> Self:
+        if not (info.context or {}).get(_CHECKED_IDS):
+            problems = _id_problems(list(self.learners), list(self.tutors))
+            if problems:
+                raise ValueError("; ".join(problem for _where, problem in problems))
+        return self
+
     def model_post_init(self, _context: Any) -> None:
         if not self.slug:
             slug = slugify(self.name)
@@ -92,7 +160,17 @@ class Cohort(CohortSettings):
                 raise ValueError("the name gives no usable slug: add a slug")
             object.__setattr__(self, "slug", slug)
 
+    @property
+    def tutor_ids(self) -> tuple[str, ...]:
+        """The tutors' ids, in the file's order (they get access codes as learners do)."""
+        return tuple(tutor.id for tutor in self.tutors)
+
+    def tutor(self, tutor_id: str) -> Tutor | None:
+        """The tutor with this id, or None if it is not one of the cohort's tutors."""
+        return next((tutor for tutor in self.tutors if tutor.id == tutor_id), None)
+
     def workbook_parameters(self) -> WorkbookParameters:
+        """The settings the workbooks get: the cohort's settings, never its roster or tutors."""
         settings = {name: getattr(self, name) for name in CohortSettings.model_fields}
         return WorkbookParameters(cohort=self.slug, cohort_name=self.name, **settings)
 
@@ -128,8 +206,8 @@ def _describe(error: dict[str, Any]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         allowed = ", ".join(Cohort.model_fields)
-        where = "learner" if "learners" in loc else "cohort"
-        keys = "id, name" if where == "learner" else allowed
+        where = "learner" if "learners" in loc else "tutor" if "tutors" in loc else "cohort"
+        keys = allowed if where == "cohort" else "id, name"
         return f"unknown key {field!r} (a {where} may have: {keys})"
     if kind == "missing":
         return f"missing {field!r}"
@@ -143,8 +221,9 @@ def _describe(error: dict[str, Any]) -> str:
     if kind == "literal_error":
         return f"{field}: {error.get('input')!r} is not one of {error['ctx']['expected']}"
     if kind == "string_pattern_mismatch" and field == "id":
+        who = "tutor" if "tutors" in loc else "learner"
         return (
-            f"learner id {error.get('input')!r} may only use letters, digits, '.', '-' and '_' "
+            f"{who} id {error.get('input')!r} may only use letters, digits, '.', '-' and '_' "
             "(at most 64)"
         )
     message = error["msg"].removeprefix("Value error, ")
@@ -171,24 +250,16 @@ def load_cohort(path: str | Path) -> Cohort:
         ) from None
     if not isinstance(data, dict):
         raise CohortError(path, "a cohort file is a set of keys such as name, sector and units")
-    problems: list[tuple[int | None, str]] = []
-    learners = data.get("learners") or []
-    if isinstance(learners, list):
-        seen: dict[str, int] = {}
-        for index, learner in enumerate(learners):
-            learner_id = learner.get("id") if isinstance(learner, dict) else None
-            if isinstance(learner_id, str) and learner_id in seen:
-                problems.append(
-                    (
-                        _line_of(node, ("learners", index, "id")),
-                        f"learner id {learner_id!r} appears twice "
-                        f"(also learner {seen[learner_id] + 1})",
-                    )
-                )
-            elif isinstance(learner_id, str):
-                seen[learner_id] = index
+    learners, tutors = data.get("learners") or [], data.get("tutors") or []
+    problems: list[tuple[int | None, str]] = [
+        (_line_of(node, where), problem)
+        for where, problem in _id_problems(
+            learners if isinstance(learners, list) else [],
+            tutors if isinstance(tutors, list) else [],
+        )
+    ]
     try:
-        cohort = Cohort.model_validate(data)
+        cohort = Cohort.model_validate(data, context={_CHECKED_IDS: True})
     except ValidationError as exc:
         problems += [(_line_of(node, tuple(e["loc"])), _describe(e)) for e in exc.errors()]
     except ValueError as exc:
@@ -198,5 +269,19 @@ def load_cohort(path: str | Path) -> Cohort:
     return cohort
 
 
+def role_of(cohort: Cohort, person_id: str) -> Role | None:
+    """Who `person_id` is in `cohort`: "learner", "tutor", or None for a stranger.
+
+    Ids are never both (the cohort is refused otherwise); a learner is looked for first all
+    the same, so nothing could ever make a learner a tutor.
+    """
+    if any(learner.id == person_id for learner in cohort.learners):
+        return "learner"
+    if cohort.tutor(person_id) is not None:
+        return "tutor"
+    return None
+
+
 def example_path() -> Path:
+    """The example cohort file `nosworkbook cohort init` copies."""
     return Path(str(files("nosworkbook") / "data" / "example-cohort.yaml"))
