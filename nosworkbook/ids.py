@@ -28,6 +28,9 @@ MAX_RATING = 64
 """Characters in a rating label."""
 MAX_EVIDENCE = 20_000
 """Characters in one evidence note."""
+MAX_FEEDBACK = 5_000
+"""Characters in a tutor's feedback on a criterion they sign off or return: a few paragraphs
+the learner can act on. Counted in code points, as evidence notes are."""
 MAX_ANSWER = 200_000
 """Characters of JSON in one exercise answer: generous for any exercise."""
 MAX_ANSWER_TEXT = 5_000

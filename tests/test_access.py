@@ -190,12 +190,16 @@ def test_the_plain_code_is_stored_nowhere(db: Path) -> None:
 
 
 def _make_v1(path: Path) -> None:
-    """A store as schema version 1 left it: no access_codes table."""
+    """A store as schema version 1 left it: only ratings, changes and attempts."""
     with open_store(path) as store:
         store.save(C, "a.khan", "INSCS027.PC10", rating="Competent", evidence="Risk log")
         store.save_attempt(C, "a.khan", "INSCS027.risk-classification", {"risk1.level": "low"}, 0.5)
     with sqlite3.connect(path) as raw:
         raw.execute("DROP TABLE access_codes")
+        raw.execute("DROP TABLE sign_in_failures")
+        raw.execute("DROP TABLE sign_offs")
+        raw.execute("DROP INDEX ix_changes_recent")
+        raw.execute("DROP INDEX ix_attempts_recent")
         raw.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     raw.close()
 
@@ -213,19 +217,21 @@ def test_a_version_1_store_gains_the_access_codes_table_and_keeps_its_data(db: P
     with sqlite3.connect(db) as raw:
         version = raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     raw.close()
-    assert version == (str(schema.SCHEMA_VERSION),) and schema.SCHEMA_VERSION == 3
+    assert version == (str(schema.SCHEMA_VERSION),) and schema.SCHEMA_VERSION == 4
     with open_store(db) as again:  # and opens as a current store from then on
         assert again.verify_access(C, "a.khan", "KXQP-7M3D")
         assert list(again.load(C, "a.khan")) == ["INSCS027.PC10"]
 
 
 def _make_v2(path: Path) -> None:
-    """A store as schema version 2 left it: no sign_in_failures table, no time indexes."""
+    """A store as schema version 2 left it: no sign_in_failures or sign_offs table, no time
+    indexes."""
     with open_store(path) as store:
         store.save(C, "a.khan", "INSCS027.PC10", rating="Competent", evidence="Risk log")
         store.set_access_code(C, "a.khan", *access.hash_code("KXQP-7M3D"))
     with sqlite3.connect(path) as raw:
         raw.execute("DROP TABLE sign_in_failures")
+        raw.execute("DROP TABLE sign_offs")
         raw.execute("DROP INDEX ix_changes_recent")
         raw.execute("DROP INDEX ix_attempts_recent")
         raw.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
@@ -248,8 +254,8 @@ def test_a_version_2_store_gains_the_sign_in_table_and_indexes_and_keeps_its_dat
             "WHERE cohort = 'default' AND learner = 'a.khan' AND changed_at > '2026-01-01'"
         ).fetchall()
     raw.close()
-    assert {"sign_in_failures", "ix_changes_recent", "ix_attempts_recent"} <= names
-    assert version == ("3",)
+    assert {"sign_in_failures", "ix_changes_recent", "ix_attempts_recent", "sign_offs"} <= names
+    assert version == (str(schema.SCHEMA_VERSION),)
     assert "ix_changes_recent" in " ".join(str(row) for row in plan)
 
 
@@ -258,7 +264,8 @@ def test_a_current_store_without_the_table_is_damaged_not_upgraded(db: Path) -> 
     with sqlite3.connect(db) as raw:
         raw.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     raw.close()
-    with pytest.raises(StoreError, match=r"is damaged: table\(s\) access_codes missing"):
+    missing = r"is damaged: table\(s\) access_codes, sign_in_failures missing"
+    with pytest.raises(StoreError, match=missing):
         open_store(db)
 
 

@@ -137,3 +137,22 @@ def test_the_evidence_limit_is_the_one_the_store_and_the_checklist_enforce():
         validate.evidence("e" * (ids.MAX_EVIDENCE + 1))
     checklist = Checklist(items=[{"id": "INSCS001.PC1", "short_id": "PC1", "text": "t"}])
     assert checklist.max_evidence == ids.MAX_EVIDENCE
+
+
+@pytest.mark.parametrize("person", LEARNERS + NOT_LEARNERS)
+def test_a_tutor_id_is_accepted_by_the_store_and_the_cohort_file_as_a_learner_id_is(person):
+    from nosworkbook.cohorts.schema import Tutor
+
+    if ids.is_learner(person):
+        assert validate.tutor(person) == person and Tutor(id=person).id == person
+        return
+    with pytest.raises(ValueError, match="Tutor id"):
+        validate.tutor(person)
+    with pytest.raises(ValueError):
+        Tutor(id=person)
+
+
+def test_the_feedback_limit_is_the_one_the_store_enforces():
+    assert validate.feedback("f" * ids.MAX_FEEDBACK, required=True)
+    with pytest.raises(ValueError, match=f"{ids.MAX_FEEDBACK:,}"):
+        validate.feedback("f" * (ids.MAX_FEEDBACK + 1), required=False)

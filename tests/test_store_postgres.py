@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from nosworkbook.store import StoreError, open_store
 
@@ -129,3 +130,32 @@ def test_a_foreign_database_is_refused_and_left_alone(postgres):
         assert tables == {"invoices"}
         assert conn.execute(text("SELECT count(*) FROM invoices")).scalar() == 1
     engine.dispose()
+
+
+def test_sign_offs_are_logged_and_the_log_is_append_only(postgres):
+    store = open_store(postgres)
+    cohort, learner, pc1 = "retail-2027", "c.patel", "INSCS001.PC1"
+    store.save(cohort, learner, pc1, rating="Competent", evidence="Greeted the customer.")
+    returned = store.sign_off(
+        cohort, learner, pc1, tutor="m.price", feedback="Say how you greeted them.", returned=True
+    )
+    assert returned.at.tzinfo is not None
+    assert not store.sign_off_states(cohort, learner)[pc1].changed_since
+    store.save(cohort, learner, pc1, evidence="Greeted the customer by name, with a smile.")
+    assert store.sign_off_states(cohort, learner)[pc1].changed_since
+    signed = open_store(postgres).sign_off(cohort, learner, pc1, tutor="m.price")
+    state = store.sign_off_states(cohort, learner)[pc1]
+    assert (state.action, state.changed_since, state.at) == ("signed off", False, signed.at)
+    assert store.sign_off_log(cohort, learner) == [returned, signed]
+    with pytest.raises(ValueError, match="needs feedback"):
+        store.sign_off(cohort, learner, pc1, tutor="m.price", returned=True)
+    engine = create_engine(postgres)
+    for statement in (
+        "UPDATE sign_offs SET action = 'signed off'",
+        "DELETE FROM sign_offs",
+        "TRUNCATE sign_offs",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    engine.dispose()
+    assert store.sign_off_log(cohort, learner) == [returned, signed]

@@ -145,19 +145,23 @@ def issue_codes(
     cohort: str,
     roster: Iterable[str],
     reissue: Iterable[str] = (),
+    *,
+    role: str = "learner",
 ) -> Issued:
-    """Give every learner on `roster` without a code a new one, and those in `reissue` too.
+    """Give everyone on `roster` without a code a new one, and those in `reissue` too.
 
-    Codes of learners no longer on the roster are withdrawn, so only the roster can sign in.
-    Only hashes reach the store; the codes exist nowhere but in the result. If another run
-    gives a learner a code at the same moment, that one is kept and this one is not shown.
+    Codes of people no longer on the roster are withdrawn, so only the roster can sign in.
+    `role` is "learner" (the workbooks' sign-in) or "tutor" (the tutor's view): the store
+    keeps the two apart. Only hashes reach the store; the codes exist nowhere but in the
+    result. If another run gives someone a code at the same moment, that one is kept and this
+    one is not shown.
     """
     roster = list(roster)
     again = set(reissue)
     unknown = sorted(again - set(roster))
     if unknown:
         raise ValueError(f"not on the roster: {', '.join(unknown)}")
-    have = set(store.access_roster(cohort))
+    have = set(store.access_roster(cohort, role=role))
     result = Issued(codes={}, kept=[], withdrawn=[])
     for learner in roster:
         if learner in have and learner not in again:
@@ -165,12 +169,14 @@ def issue_codes(
             continue
         code = new_code()
         salt, digest = hash_code(code)
-        if store.set_access_code(cohort, learner, salt, digest, replace=learner in again):
+        if store.set_access_code(
+            cohort, learner, salt, digest, replace=learner in again, role=role
+        ):
             result.codes[learner] = code
         else:
             result.kept.append(learner)
     for learner in sorted(have - set(roster)):
-        if store.remove_access_code(cohort, learner):
+        if store.remove_access_code(cohort, learner, role=role):
             result.withdrawn.append(learner)
     return result
 

@@ -1,4 +1,5 @@
-"""Learner progress store: ratings, evidence notes, their history and exercise attempts.
+"""Learner progress store: ratings, evidence notes, their history, exercise attempts and
+tutors' sign-offs.
 
 SQLite by default (one file, safe for many kernels writing at once), any PostgreSQL database
 through an SQLAlchemy URL for larger deployments. Every save is committed before it returns.
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
         Attempt,
         Change,
         Record,
+        SignOff,
+        SignOffState,
         Store,
         open_store,
     )
@@ -39,6 +42,8 @@ _LAZY = {
     "Attempt": "database",
     "Change": "database",
     "Record": "database",
+    "SignOff": "database",
+    "SignOffState": "database",
     "Store": "database",
     "open_store": "database",
 }
@@ -50,6 +55,8 @@ __all__ = [
     "Attempt",
     "Change",
     "Record",
+    "SignOff",
+    "SignOffState",
     "Store",
     "StoreError",
     "default_location",

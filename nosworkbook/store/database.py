@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from sqlalchemy import (
+    Column,
     Connection,
     Engine,
+    Table,
     Text,
     bindparam,
     cast,
@@ -110,6 +112,47 @@ class Attempt:
     answer: dict[str, Any]
     score: float
     attempted_at: datetime
+
+
+SignOffAction = Literal["signed off", "returned"]
+
+
+@dataclass(frozen=True, slots=True)
+class SignOff:
+    """One entry of the sign-off log: a tutor signed off a learner's criterion, or returned it
+    with feedback. Entries are never changed or removed."""
+
+    cohort: str
+    learner: str
+    criterion: str
+    tutor: str
+    action: SignOffAction
+    feedback: str
+    at: datetime  # UTC, timezone-aware: the store's clock
+
+
+@dataclass(frozen=True, slots=True)
+class SignOffState:
+    """Where a criterion stands: its latest sign-off entry, and whether the learner has saved
+    its rating or evidence since (so the tutor knows to look again)."""
+
+    action: SignOffAction
+    tutor: str
+    feedback: str
+    at: datetime
+    changed_since: bool
+
+
+Role = Literal["learner", "tutor"]
+
+
+def _code_table(role: Role) -> tuple[Table, Column[Any]]:
+    """Where a role's access codes are kept, and the column naming whose each is."""
+    if role == "tutor":
+        return schema.tutor_codes, schema.tutor_codes.c.tutor
+    if role == "learner":
+        return schema.access_codes, schema.access_codes.c.learner
+    raise ValueError(f"unknown role {role!r}: learner or tutor")
 
 
 def _now() -> datetime:
@@ -443,9 +486,7 @@ class Store:
         Counted from the history and attempts themselves (indexed by learner and time), in
         the write transaction, so every kernel the learner has open counts against one limit.
         """
-        if self._dialect == "postgresql":  # SQLite: BEGIN IMMEDIATE already serialises saves
-            key = func.hashtext(f"{cohort}/{learner}")
-            conn.execute(select(func.pg_advisory_xact_lock(_PG_LEARNER_LOCKS, key)))
+        self._lock_learner(conn, cohort, learner)
         found = conn.execute(
             _RECENT, {"cohort": cohort, "learner": learner, "since": now - RATE_WINDOW}
         ).one()
@@ -458,6 +499,13 @@ class Store:
                 "learner %s/%s: %d characters in a minute; refused", cohort, learner, chars
             )
             raise SaveLimitReached(MUCH)
+
+    def _lock_learner(self, conn: Connection, cohort: str, learner: str) -> None:
+        """Serialise writes about one learner until the transaction ends, so that what the
+        writes count or order by (times, ids) agrees with the order they commit in."""
+        if self._dialect == "postgresql":  # SQLite: BEGIN IMMEDIATE already serialises writes
+            key = func.hashtext(f"{cohort}/{learner}")
+            conn.execute(select(func.pg_advisory_xact_lock(_PG_LEARNER_LOCKS, key)))
 
     def _prune_history(self, conn: Connection, key: dict[str, Any]) -> None:
         """Keep the criterion's history within its limits (see `history_to_drop`)."""
@@ -592,30 +640,124 @@ class Store:
         with self._transaction("read attempts", write=False) as conn:
             return [Attempt(*row) for row in conn.execute(query)]
 
+    # -- sign-offs (a tutor's decisions; the log is append-only) ---------------------------
+
+    def sign_off(
+        self,
+        cohort: str,
+        learner: str,
+        criterion: str,
+        *,
+        tutor: str,
+        feedback: str = "",
+        returned: bool = False,
+    ) -> SignOff:
+        """Record that `tutor` signed off the learner's criterion, or returned it (`returned`,
+        which needs feedback); committed on return. Earlier entries stay as they were.
+
+        Who may sign off is the caller's to check (the cohort's tutors); the store refuses only
+        a learner signing off their own criterion. Tutors' decisions do not count against the
+        learner's save limits.
+        """
+        row: dict[str, Any] = {
+            "cohort": validate.cohort(cohort),
+            "learner": validate.learner(learner),
+            "criterion": validate.criterion(criterion),
+            "tutor": validate.tutor(tutor),
+            "action": schema.RETURNED if returned else schema.SIGNED_OFF,
+            "feedback": validate.feedback(feedback, required=returned),
+        }
+        if row["tutor"] == row["learner"]:
+            raise ValueError(
+                f"{row['learner']} cannot sign off their own criterion: a tutor signs it off."
+            )
+        with self._transaction("record the sign-off", write=True) as conn:
+            self._lock_learner(conn, row["cohort"], row["learner"])
+            row["at"] = _now()  # inside the lock: the log's times run in the order of its ids
+            conn.execute(insert(schema.sign_offs).values(row))
+        return SignOff(**row)
+
+    def sign_off_log(self, cohort: str, learner: str | None = None) -> list[SignOff]:
+        """Every sign-off and return in the cohort (for one learner, if given), oldest first."""
+        table = schema.sign_offs
+        query = select(
+            table.c.cohort,
+            table.c.learner,
+            table.c.criterion,
+            table.c.tutor,
+            table.c.action,
+            table.c.feedback,
+            table.c.at,
+        ).where(table.c.cohort == validate.cohort(cohort))
+        if learner is not None:
+            query = query.where(table.c.learner == validate.learner(learner))
+        with self._transaction("read the sign-off log", write=False) as conn:
+            return [SignOff(*row) for row in conn.execute(query.order_by(table.c.id))]
+
+    def sign_off_states(self, cohort: str, learner: str) -> dict[str, SignOffState]:
+        """Where each of the learner's signed-off or returned criteria stands: its latest
+        entry, and whether the learner saved its rating or evidence after it. In criterion
+        order; a criterion no tutor has decided on is absent."""
+        so, ch = schema.sign_offs.c, schema.changes.c
+        cohort, learner = validate.cohort(cohort), validate.learner(learner)
+        latest = (
+            select(func.max(so.id))
+            .where(so.cohort == cohort, so.learner == learner)
+            .group_by(so.criterion)
+        )
+        decided = select(so.criterion, so.action, so.tutor, so.feedback, so.at).where(
+            so.id.in_(latest)
+        )
+        saved = (
+            select(ch.criterion, func.max(ch.changed_at))
+            .where(ch.cohort == cohort, ch.learner == learner)
+            .group_by(ch.criterion)
+        )
+        with self._transaction("read the sign-offs", write=False) as conn:
+            rows = conn.execute(decided).all()
+            last_saved: dict[str, datetime] = {c: at for c, at in conn.execute(saved)}
+        states = {}
+        for criterion, action, tutor, feedback, at in sorted(
+            rows, key=lambda row: ids.criterion_order(row[0])
+        ):
+            after = last_saved.get(criterion)
+            states[criterion] = SignOffState(
+                action, tutor, feedback, at, after is not None and after > at
+            )
+        return states
+
     # -- access codes (classroom mode) -----------------------------------------------------
 
     def set_access_code(
-        self, cohort: str, learner: str, salt: str, code_hash: str, *, replace: bool = False
+        self,
+        cohort: str,
+        learner: str,
+        salt: str,
+        code_hash: str,
+        *,
+        replace: bool = False,
+        role: Role = "learner",
     ) -> bool:
-        """Store the salt and scrypt hash of a learner's access code (never the code).
+        """Store the salt and scrypt hash of a learner's (or a tutor's) access code, never
+        the code. Tutors' codes are kept apart (`role="tutor"`): neither opens the other's door.
 
-        Without `replace` a learner who already has a code keeps it and False is returned;
+        Without `replace` someone who already has a code keeps it and False is returned;
         with it the old code stops working. True when this hash was stored.
         """
         from nosworkbook.classroom.access import check_stored
 
         check_stored(salt, code_hash)
+        table, who = _code_table(role)
         row = {
             "cohort": validate.cohort(cohort),
-            "learner": validate.learner(learner),
+            who.name: validate.learner(learner),
             "salt": salt,
             "hash": code_hash,
             "created_at": _now(),
         }
-        table = schema.access_codes
         stmt = (sqlite.insert if self._dialect == "sqlite" else postgresql.insert)(table)
         stmt = stmt.values(row)
-        keys = [table.c.cohort, table.c.learner]
+        keys = [table.c.cohort, who]
         if replace:
             stmt = stmt.on_conflict_do_update(
                 index_elements=keys,
@@ -626,19 +768,19 @@ class Store:
         with self._transaction("save the access code", write=True) as conn:
             return conn.execute(stmt).rowcount == 1
 
-    def remove_access_code(self, cohort: str, learner: str) -> bool:
-        """Withdraw a learner's access code; True if there was one."""
-        table = schema.access_codes
+    def remove_access_code(self, cohort: str, learner: str, *, role: Role = "learner") -> bool:
+        """Withdraw a learner's (or tutor's) access code; True if there was one."""
+        table, who = _code_table(role)
         stmt = delete(table).where(
-            table.c.cohort == validate.cohort(cohort), table.c.learner == validate.learner(learner)
+            table.c.cohort == validate.cohort(cohort), who == validate.learner(learner)
         )
         with self._transaction("withdraw the access code", write=True) as conn:
             return conn.execute(stmt).rowcount > 0
 
-    def access_roster(self, cohort: str) -> list[str]:
-        """Ids of the cohort's learners who have an access code, sorted."""
-        table = schema.access_codes
-        query = select(table.c.learner).where(table.c.cohort == validate.cohort(cohort))
+    def access_roster(self, cohort: str, *, role: Role = "learner") -> list[str]:
+        """Ids of the cohort's learners (or tutors) who have an access code, sorted."""
+        table, who = _code_table(role)
+        query = select(who).where(table.c.cohort == validate.cohort(cohort))
         with self._transaction("read the access roster", write=False) as conn:
             return sorted(conn.execute(query).scalars())
 
@@ -649,14 +791,17 @@ class Store:
         with self._transaction("read the access roster", write=False) as conn:
             return conn.execute(query).first() is not None
 
-    def verify_access(self, cohort: str, learner: str, code: str) -> bool:
-        """True if `code` is the learner's access code; False for a wrong code or a learner
-        without one, taking the same time either way. The code is never stored or logged."""
+    def verify_access(
+        self, cohort: str, learner: str, code: str, *, role: Role = "learner"
+    ) -> bool:
+        """True if `code` is the learner's (or, with `role="tutor"`, the tutor's) access code;
+        False for a wrong code or someone without one, taking the same time either way. A
+        tutor's code is no learner's, and the other way round. The code is never stored."""
         from nosworkbook.classroom.access import verify, verify_nothing
 
-        table = schema.access_codes
+        table, who = _code_table(role)
         query = select(table.c.salt, table.c.hash).where(
-            table.c.cohort == validate.cohort(cohort), table.c.learner == validate.learner(learner)
+            table.c.cohort == validate.cohort(cohort), who == validate.learner(learner)
         )
         with self._transaction("check the access code", write=False) as conn:
             found = conn.execute(query).first()

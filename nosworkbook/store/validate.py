@@ -12,9 +12,10 @@ import re
 from typing import Any
 
 from nosworkbook import ids
-from nosworkbook.ids import MAX_ANSWER, MAX_EVIDENCE, MAX_RATING
+from nosworkbook.ids import MAX_ANSWER, MAX_EVIDENCE, MAX_FEEDBACK, MAX_RATING
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # half a UTF-16 pair: it has no UTF-8
 
 
 def _show(value: object) -> str:
@@ -33,6 +34,16 @@ def learner(value: object) -> str:
         raise ValueError(
             f"Learner id {_show(value)} is not valid: use 1 to 64 letters, digits, "
             "dots, hyphens or underscores, such as 'a.khan'."
+        )
+    return str(value)
+
+
+def tutor(value: object) -> str:
+    """A tutor's id: the same grammar as a learner's, since a tutor signs in the same way."""
+    if not ids.is_learner(_text(value, "The tutor id")):
+        raise ValueError(
+            f"Tutor id {_show(value)} is not valid: use 1 to 64 letters, digits, "
+            "dots, hyphens or underscores, such as 'm.price'."
         )
     return str(value)
 
@@ -86,6 +97,29 @@ def evidence(value: object) -> str:
         )
     if "\x00" in text:
         raise ValueError("The evidence note contains a null character; remove it and save again.")
+    return text
+
+
+def feedback(value: object, *, required: bool) -> str:
+    """A tutor's feedback on a criterion; `required` when it is returned to the learner, who
+    needs to know what to do next. Counted in code points, as evidence notes are."""
+    text = _text(value, "The feedback")
+    if required and not text.strip():
+        raise ValueError(
+            "A criterion returned to the learner needs feedback: say what they should do next."
+        )
+    if len(text) > MAX_FEEDBACK:
+        raise ValueError(
+            f"The feedback is {len(text):,} characters long; the most it can hold is "
+            f"{MAX_FEEDBACK:,}. Shorten it."
+        )
+    if "\x00" in text:
+        raise ValueError("The feedback contains a null character; remove it and try again.")
+    if not text.isascii() and _SURROGATE.search(text):
+        raise ValueError(
+            "The feedback has a broken character in it (often half of an emoji) that cannot "
+            "be saved; remove it and try again."
+        )
     return text
 
 
