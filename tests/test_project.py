@@ -119,7 +119,7 @@ LAYERS = [
     {"nosworkbook.settings", "nosworkbook.store"},
     {"nosworkbook.exercises"},
     {"nosworkbook.widgets", "nosworkbook.generate"},
-    {"nosworkbook.workbook", "nosworkbook.cohorts"},
+    {"nosworkbook.workbook", "nosworkbook.cohorts", "nosworkbook.portfolio"},
     {"nosworkbook.classroom", "nosworkbook.testing"},
     {"nosworkbook.cli", "nosworkbook.__main__"},
 ]
