@@ -253,7 +253,7 @@ def build_(cohort_file: Path, out: Path, jobs: int | None, force: bool) -> None:
 
 @main.group()
 def cohort() -> None:
-    """Cohort files: start one, check one, or issue its learners' access codes."""
+    """Cohort files: start one, check one, or issue access codes to its learners and tutors."""
 
 
 @cohort.command(name="init")
@@ -280,6 +280,7 @@ def cohort_check(path: Path) -> None:
     click.echo(
         f"{path}: {found.name} ({found.slug}): {len(found.units)} units, "
         f"{len(found.learners)} learners, {found.sector}, {found.edition} edition"
+        + (f", {len(found.tutors)} tutor(s)" if found.tutors else "")
     )
 
 
@@ -289,8 +290,8 @@ def cohort_check(path: Path) -> None:
     "--reissue",
     "reissue",
     multiple=True,
-    metavar="LEARNER",
-    help="Give this learner a new code (the old one stops working); may be repeated.",
+    metavar="ID",
+    help="Give this learner or tutor a new code (the old one stops working); may be repeated.",
 )
 @click.option(
     "--store",
@@ -300,53 +301,78 @@ def cohort_check(path: Path) -> None:
     "(default: $NOSWORKBOOK_STORE, else the user data folder).",
 )
 def cohort_codes(path: Path, reissue: tuple[str, ...], store_location: str | None) -> None:
-    """Issue access codes for a cohort's roster (classroom mode); print them once.
+    """Issue access codes for a cohort's roster and tutors (classroom mode); print them once.
 
-    Every learner on the roster without a code gets one; only its hash is stored. Once a
-    cohort has codes, its workbooks ask each learner for their code when they sign in.
+    Every learner and tutor without a code gets one; only its hash is stored. Once a cohort
+    has codes, its workbooks ask each learner for their code when they sign in, and the
+    tutor's view will ask its tutors for theirs. A cohort without tutors prints as before.
     """
     from nosworkbook.classroom.access import issue_codes
     from nosworkbook.cohorts import load_cohort
     from nosworkbook.store import open_store
 
     found = load_cohort(path)
-    if not found.learners:
+    if not found.learners and not found.tutors:
         raise NosworkbookError(
             f"{path}: has no roster; add learners (id and name) before issuing access codes"
         )
-    names = {learner.id: learner.name for learner in found.learners}
+    tutors = {tutor.id: tutor.name for tutor in found.tutors}
+    names = {**{learner.id: learner.name for learner in found.learners}, **tutors}
     unknown = [learner for learner in reissue if learner not in names]
     if unknown:
         raise NosworkbookError(
             f"{path}: cannot reissue a code for {', '.join(map(repr, unknown))}: "
-            "not on the cohort's roster"
+            "not on the cohort's roster" + (" nor one of its tutors" if tutors else "")
         )
     with open_store(store_location) as store:
-        result = issue_codes(store, found.slug, list(names), reissue)
+        learners = [learner.id for learner in found.learners]
+        result = issue_codes(store, found.slug, learners, [x for x in reissue if x not in tutors])
+        for_tutors = issue_codes(
+            store, found.slug, list(tutors), [x for x in reissue if x in tutors], role="tutor"
+        )
+        result.codes.update(for_tutors.codes)
+        result.kept.extend(for_tutors.kept)
+        result.withdrawn.extend(for_tutors.withdrawn)
         where = store.location
     click.echo(f"Cohort {found.slug} ({found.name}); store {where}")
+    # A cohort with tutors gets a Role column; one without prints exactly as it always has.
+    id_head = "Id" if tutors else "Learner id"
     if result.codes:
-        id_width = max(len("Learner id"), *(len(x) for x in result.codes))
+        id_width = max(len(id_head), *(len(x) for x in result.codes))
         name_width = max(len("Name"), *(len(names[x]) for x in result.codes))
-        click.echo(f"{'Learner id':<{id_width}}  {'Name':<{name_width}}  Code")
-        for learner, code in result.codes.items():
-            click.echo(f"{learner:<{id_width}}  {names[learner]:<{name_width}}  {code}")
+        role = "  Role   " if tutors else ""
+        click.echo(f"{id_head:<{id_width}}  {'Name':<{name_width}}{role}  Code")
+        for person, code in result.codes.items():
+            role = ("  Tutor  " if person in tutors else "  Learner") if tutors else ""
+            click.echo(f"{person:<{id_width}}  {names[person]:<{name_width}}{role}  {code}")
+        whom = "learner and tutor" if tutors else "learner"
         click.echo(
-            f"{len(result.codes)} new code(s). Give each learner their own, privately: "
+            f"{len(result.codes)} new code(s). Give each {whom} their own, privately: "
             "they are not stored and cannot be shown again."
         )
     else:
         click.echo("No new codes.")
     if result.kept:
+        kept_tutors = sum(person in tutors for person in result.kept)
+        kept_learners = len(result.kept) - kept_tutors
+        who = " and ".join(
+            f"{count} {noun}(s)"
+            for count, noun in ((kept_learners, "learner"), (kept_tutors, "tutor"))
+            if count
+        )
         click.echo(
-            f"{len(result.kept)} learner(s) already have a code, which cannot be shown again: "
+            f"{who} already have a code, which cannot be shown again: "
             f"{', '.join(result.kept)}. For a new one: nosworkbook cohort codes {path} "
-            "--reissue LEARNER"
+            f"--reissue {'ID' if tutors else 'LEARNER'}"
         )
     if result.withdrawn:
+        gone = (
+            "id(s) no longer among the cohort's learners or tutors"
+            if tutors
+            else "learner(s) no longer on the roster"
+        )
         click.echo(
-            f"Withdrew the code(s) of {len(result.withdrawn)} learner(s) no longer on the "
-            f"roster: {', '.join(result.withdrawn)}"
+            f"Withdrew the code(s) of {len(result.withdrawn)} {gone}: {', '.join(result.withdrawn)}"
         )
 
 
@@ -401,6 +427,242 @@ def store_backup(dest: Path, store_location: str | None) -> None:
         written = store.backup(dest)
         where = store.location
     click.echo(f"Backed up {where} to {written}")
+
+
+def _named(value: str, grammar: bool) -> str:
+    """An id as typed, for a message: bare when it follows its grammar, else quoted (so a
+    newline or a broken character cannot spill out of its one line)."""
+    return value if grammar else repr(value)
+
+
+def _signoff_criteria(
+    typed: tuple[str, ...], units: tuple[str, ...], catalog: Catalog
+) -> tuple[list[str], list[str]]:
+    """The criterion ids `typed` names (in any case, each once), and what is wrong with any."""
+    from nosworkbook import ids
+
+    chosen: list[str] = []
+    problems: list[str] = []
+    for text in typed:
+        cid = text.strip().upper()
+        if not ids.is_criterion(cid):
+            problems.append(f"{text!r} is not a criterion id, such as INSCS027.PC10")
+        elif ids.unit_of(cid) not in units:
+            problems.append(f"{cid} is not in the cohort's units")
+        else:
+            try:
+                catalog.criterion(cid)
+            except UnknownIdentifier:
+                parsed = ids.parse_criterion(cid)
+                unit = catalog[parsed.urn]
+                count, noun = (
+                    (len(unit.performance), "performance criteria")
+                    if parsed.kind == "performance"
+                    else (len(unit.knowledge), "knowledge items")
+                )
+                problems.append(f"{cid} does not exist: {unit.urn} has {count} {noun}")
+            else:
+                if cid not in chosen:
+                    chosen.append(cid)
+    return chosen, problems
+
+
+@main.command(name="signoff")
+@click.option(
+    "--cohort",
+    "cohort_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The cohort file that names its tutors, its roster and its units.",
+)
+@click.option("--tutor", required=True, metavar="ID", help="Your id among the cohort's tutors.")
+@click.option(
+    "--return",
+    "feedback",
+    metavar="FEEDBACK",
+    help="Return the criteria to the learner with this feedback instead of signing them off.",
+)
+@_STORE_OPTION
+@click.argument("learner")
+@click.argument("criteria", nargs=-1, required=True, metavar="CRITERION...")
+def signoff(
+    cohort_file: Path,
+    tutor: str,
+    feedback: str | None,
+    store_location: str | None,
+    learner: str,
+    criteria: tuple[str, ...],
+) -> None:
+    """As a tutor, sign off LEARNER's criteria (such as INSCS027.PC10), or return them.
+
+    Each is recorded, with the tutor and the time, in the store's sign-off log, which keeps
+    every earlier entry. Nothing is recorded unless the tutor, the learner and every
+    criterion are the cohort's.
+    """
+    from nosworkbook import ids
+    from nosworkbook.cohorts import load_cohort
+    from nosworkbook.store import open_store, validate
+
+    found = load_cohort(cohort_file)
+    problems = []
+    if found.tutor(tutor) is None:
+        problems.append(f"{_named(tutor, ids.is_learner(tutor))} is not one of the cohort's tutors")
+    if learner not in {person.id for person in found.learners}:
+        none = "" if found.learners else " (it has no roster)"
+        who = _named(learner, ids.is_learner(learner))
+        problems.append(f"{who} is not on the cohort's roster{none}")
+    chosen, wrong = _signoff_criteria(criteria, found.units, load())
+    lines = [f"{cohort_file}: {problem}" for problem in problems + wrong]
+    if feedback is not None:
+        try:
+            validate.feedback(feedback, required=True)
+        except ValueError as err:
+            lines.append(f"--return: {err}")
+    if lines:
+        raise NosworkbookError("\n".join(lines))
+    with open_store(store_location) as store:
+        for cid in chosen:
+            try:
+                store.sign_off(
+                    found.slug,
+                    learner,
+                    cid,
+                    tutor=tutor,
+                    feedback=feedback or "",
+                    returned=feedback is not None,
+                )
+            except ValueError as err:
+                raise NosworkbookError(f"{cid}: {err}") from None
+            if feedback is None:
+                click.echo(f"Signed off {cid} for {learner}")
+            else:
+                click.echo(f"Returned {cid} to {learner} with feedback")
+
+
+_REPORT_COHORT = click.option(
+    "--cohort",
+    "cohort_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The cohort file: its units, roster and rating scale.",
+)
+_REPORT_OUT = click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file, replaced only once complete (default: standard output).",
+)
+
+
+def _write_out(text: str, out: Path | None, what: str) -> None:
+    """All of `text` to OUT atomically, so a failure leaves no half-written file; else stdout."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from nosworkbook.files import write_text_atomic
+
+    try:
+        write_text_atomic(out, text)
+    except OSError as err:
+        raise NosworkbookError(f"{out}: cannot be written ({err.strerror or err})") from None
+    click.echo(f"Wrote {out}: {what}")
+
+
+@main.command(name="report")
+@click.argument("learner", required=False)
+@_REPORT_COHORT
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "csv"]),
+    default="html",
+    show_default=True,
+    help="html: a page to read or print; csv: one row per criterion, for a spreadsheet.",
+)
+@_REPORT_OUT
+@_STORE_OPTION
+def report(
+    learner: str | None,
+    cohort_file: Path,
+    fmt: str,
+    out: Path | None,
+    store_location: str | None,
+) -> None:
+    """LEARNER's portfolio: every criterion of the cohort's units, in catalog order.
+
+    Each has the learner's rating, evidence note and when it last changed, the exercises
+    that evidence it with the score stored when the learner last checked each, and its
+    sign-off (signed off, returned with feedback, or not yet; who, when, and whether it has
+    changed since). The html page starts with a summary. Without LEARNER, --format csv gives
+    the whole cohort: one row per learner on the roster and criterion.
+    """
+    from nosworkbook.cohorts import load_cohort
+    from nosworkbook.portfolio import collect, to_csv, to_html
+
+    found = load_cohort(cohort_file)
+    if learner is None and fmt != "csv":
+        raise NosworkbookError(
+            "a report on the whole cohort is CSV only: add --format csv, or name a LEARNER"
+        )
+    with collect.open_existing(store_location) as store:
+        if learner is None:
+            portfolios = collect.cohort_portfolios(store, found)
+            text = to_csv(portfolios)
+            what = f"{len(portfolios)} learner(s) of {found.slug}"
+        else:
+            collect.check_learner(store, found, learner, cohort_file)
+            portfolio = collect.portfolio(store, found, learner)
+            text = to_csv([portfolio]) if fmt == "csv" else to_html(portfolio)
+            what = f"{learner}'s portfolio in {found.slug}"
+    _write_out(text, out, what)
+
+
+@main.group(name="learner")
+def learner_() -> None:
+    """What is held about a learner: their records, for a request of right of access."""
+
+
+@learner_.command(name="export")
+@click.argument("learner")
+@_REPORT_COHORT
+@_REPORT_OUT
+@_STORE_OPTION
+def learner_export(
+    learner: str, cohort_file: Path, out: Path | None, store_location: str | None
+) -> None:
+    """Everything the store holds about LEARNER in the cohort, as JSON (UK GDPR right of
+    access). Times are ISO 8601 in UTC; scores are 0 to 1, as stored.
+
+    \b
+    One JSON object:
+      format, version       "nosworkbook learner export", 1
+      exported_at           when the export was made
+      cohort                {slug, name}
+      learner               {id, name}: the name as the roster gives it
+      access_code_held      true or false (the code's hash is never exported)
+      sign_in_locked_until  when a lock-out after wrong access codes ends, or null
+      report                the report's rows: {unit, criterion, short_id, text, rating,
+                            evidence, changed_at, exercises: [{exercise, title, score,
+                            percent, attempted_at}], sign_off: {status, tutor, feedback,
+                            at, changed_since}}
+      ratings               every current rating and note: {criterion, rating, evidence,
+                            changed_at}, units the cohort no longer has included
+      history               every saved version, oldest first: {criterion, rating,
+                            evidence, changed_at}
+      attempts              every exercise attempt kept, oldest first: {exercise, answer,
+                            score, attempted_at}
+      sign_offs             the sign-off log: {criterion, tutor, action ("signed off" or
+                            "returned"), feedback, at}
+
+    Counts of wrong access codes, kept at most a day to slow guessing, are not listed.
+    """
+    from nosworkbook.cohorts import load_cohort
+    from nosworkbook.portfolio import collect, to_json
+
+    found = load_cohort(cohort_file)
+    with collect.open_existing(store_location) as store:
+        collect.check_learner(store, found, learner, cohort_file)
+        text = to_json(collect.learner_export(store, found, learner))
+    _write_out(text, out, f"everything held about {learner} in {found.slug}")
 
 
 @main.command(name="generate")
