@@ -124,6 +124,23 @@ def test_the_culler_leaves_starting_kernels_alone(
     assert shut == ([KERNEL_ID] if culled else [])
 
 
+@pytest.mark.parametrize(("page_sent", "culled"), [(False, False), (True, True)])
+def test_the_culler_leaves_a_kernel_alone_while_its_page_is_being_made(
+    tmp_path: Path, page_sent: bool, culled: bool
+):
+    manager = ClassroomKernelManager(connection_dir=str(tmp_path), cull_idle_timeout=20)
+    manager._kernels[KERNEL_ID] = FakeKernel(datetime.now(UTC) - timedelta(seconds=60), "idle")
+    manager._unconnected[KERNEL_ID] = 1.0 if page_sent else None  # None: page not sent yet
+    shut: list[str] = []
+
+    async def shutdown_kernel(kernel_id: str, *args, **kwargs) -> None:
+        shut.append(kernel_id)
+
+    manager.shutdown_kernel = shutdown_kernel
+    run_apart(manager.cull_kernel_if_idle(KERNEL_ID))
+    assert shut == ([KERNEL_ID] if culled else [])
+
+
 def test_a_warm_up_cell_interrupted_by_stopping_is_logged_in_one_line_not_a_traceback():
     import logging
     import sys

@@ -291,8 +291,9 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
                 shutil.rmtree(self._socket_folder, ignore_errors=True)
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
-        """The parent's culling, minus a kernel still starting: it has no `last_activity`
-        yet, and the parent would log a traceback for it at every pass of a busy start."""
+        """The parent's culling, minus a kernel still starting (it has no `last_activity` yet,
+        and the parent would log a traceback for it at every pass of a busy start) and a
+        kernel whose page is still being made."""
         kernel = self._kernels.get(kernel_id)
         if kernel is None:
             return
@@ -302,6 +303,12 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
             starting = True
         if starting and getattr(kernel, "execution_state", None) != "dead":
             self.log.debug("Not culling kernel %s: it is still starting", kernel_id)
+            return
+        if kernel_id in self._unconnected and self._unconnected[kernel_id] is None:
+            # Its page is still being made (the clock starts once it is sent): between two
+            # cells a slow machine can leave it idle for longer than --cull-after, and ending
+            # it then would leave the page waiting for ever.
+            self.log.debug("Not culling kernel %s: its page is still being made", kernel_id)
             return
         await super().cull_kernel_if_idle(kernel_id)
 
