@@ -11,6 +11,11 @@ Each user edit is sent as a message `{"type": "edit", "id", "seq", "epoch", "rat
 (`Record.changed_at`), and acknowledges with `{"type": "ack", "seq", "ok", "error"}`.
 `set_values` and `clear` bump `_epoch`, so edits typed for a previous learner that are still
 in flight are refused rather than saved for the next one.
+
+Where each item stands (not started, working towards, returned, signed off, changed since
+sign-off; `nosworkbook.widgets.standing`) is the kernel's `states` trait, worked out from
+`values` and the tutors' decisions `set_values` was given. The browser cannot write it and
+there is no verb that signs off: only a tutor does, through the store.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import traitlets
 from nosworkbook.ids import MAX_EVIDENCE
 from nosworkbook.settings import DEFAULT_SCALE
 from nosworkbook.widgets.base import Rejected, SavingWidget, ToSave, iso, shown
+from nosworkbook.widgets.standing import Decision, changed, decision_of, standing
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +75,12 @@ class Checklist(SavingWidget):
     values = traitlets.Dict().tag(sync=True)
     only_incomplete = traitlets.Bool(False).tag(sync=True)
     max_evidence = traitlets.Int(MAX_EVIDENCE, read_only=True).tag(sync=True)
+    # Where each item stands, by id (`Standing.as_json`): the kernel's alone, never the browser's.
+    states = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._decisions: dict[str, Decision] = {}  # tutors' latest decisions, by item id
+        super().__init__(**kwargs)
 
     # --- construction -------------------------------------------------------------------------
 
@@ -129,11 +141,17 @@ class Checklist(SavingWidget):
         """
         self._add_saver(callback, remove)
 
-    def set_values(self, values: Mapping[str, Mapping[str, Any]]) -> None:
+    def set_values(
+        self,
+        values: Mapping[str, Mapping[str, Any]],
+        sign_offs: Mapping[str, Any] | None = None,
+    ) -> None:
         """Show saved answers (e.g. after sign-in), replacing what is shown; fires no callbacks.
 
-        Ids that are not on this checklist are ignored, so one unit's saved answers can be
-        handed to both of its checklists. A rating not on the scale is shown as unrated.
+        `sign_offs` are the tutors' latest decisions by criterion (`Store.sign_off_states`),
+        from which each item's state is shown. Ids that are not on this checklist are
+        ignored, so one unit's saved answers can be handed to both of its checklists. A
+        rating not on the scale is shown as unrated.
         """
         known = {item["id"] for item in self.items}
         scale = set(self.scale)
@@ -151,16 +169,25 @@ class Checklist(SavingWidget):
                 "evidence": str(evidence)[:MAX_EVIDENCE],
                 "changed": iso(entry.get("changed")),
             }
+        decisions = {}
+        for cid, entry in (sign_offs or {}).items():
+            decision = decision_of(entry) if cid in known else None
+            if decision is not None:
+                decisions[cid] = decision
         with self.hold_sync():
             self._epoch += 1
+            self._decisions = decisions
             self.values = loaded
+            self._show_states()
 
     def clear(self) -> None:
-        """Forget every answer and reset the filter (sign-out, learner switch); no callbacks."""
+        """Forget every answer, decision and the filter (sign-out, learner switch); no callbacks."""
         with self.hold_sync():
             self._epoch += 1
+            self._decisions = {}
             self.values = {}
             self.only_incomplete = False
+            self._show_states()
 
     @property
     def top(self) -> str:
@@ -185,6 +212,22 @@ class Checklist(SavingWidget):
     def incomplete_ids(self) -> list[str]:
         """Ids the "not yet Competent" filter shows, in checklist order."""
         return [cid for cid in self._ids() if self._rating(cid) != self.top]
+
+    def state_of(self, cid: str) -> str:
+        """Where one item stands ("signed off", ...), as the learner is shown it."""
+        return str(self.states[cid]["state"])
+
+    # --- states: worked out here, whenever the answers or the decisions change -------------
+
+    @traitlets.observe("values", "items")
+    def _on_values(self, _change: traitlets.Bunch) -> None:
+        self._show_states()
+
+    def _show_states(self) -> None:
+        self.states = {
+            cid: standing(self.values.get(cid), self._decisions.get(cid)).as_json()
+            for cid in self._ids()
+        }
 
     # --- browser -> Python --------------------------------------------------------------------
 
@@ -218,12 +261,19 @@ class Checklist(SavingWidget):
         return ToSave((cid, rating, evidence), lambda stored: self._stamp(cid, stored), cid)
 
     def _stamp(self, cid: str, stored: Any) -> None:
-        """Date an item with the store's `changed_at`; the widget's clock if nothing saves."""
-        changed = self._now_iso() if stored is None else iso(getattr(stored, "changed_at", None))
-        if changed is None:
+        """Date an item with the store's `changed_at`; the widget's clock if nothing saves.
+
+        A decided item is now changed since its sign-off or return, as the store would say.
+        """
+        when = self._now_iso() if stored is None else iso(getattr(stored, "changed_at", None))
+        if when is None:
             logger.warning("%s: the save returned %r, which has no changed_at", cid, stored)
-            changed = self._now_iso()
-        self.values = {**self.values, cid: {**self.values[cid], "changed": changed}}
+            when = self._now_iso()
+        with self.hold_sync():  # the date and the state reach the browser in one update
+            if cid in self._decisions:
+                self._decisions = {**self._decisions, cid: changed(self._decisions[cid])}
+            self.values = {**self.values, cid: {**self.values[cid], "changed": when}}
+            self._show_states()
 
     # --- static view (executed notebooks read without a kernel) -------------------------------
 
@@ -234,7 +284,7 @@ class Checklist(SavingWidget):
         """Heading, scale and one compact row per item (with its rating and evidence if any)."""
         esc = html.escape
         level = self.heading_level
-        answered = any(
+        answered = bool(self._decisions) or any(
             entry.get("rating") or entry.get("evidence") for entry in self.values.values()
         )
         rows = []
@@ -244,10 +294,11 @@ class Checklist(SavingWidget):
                 entry = self.values.get(item["id"]) or {}
                 evidence = _clip(entry.get("evidence") or "", STATIC_EVIDENCE_CHARS)
                 cells += f"<td>{esc(entry.get('rating') or '')}</td><td>{esc(evidence)}</td>"
+                cells += f"<td>{esc(self._static_state(item['id']))}</td>"
             rows.append(f"<tr>{cells}</tr>")
         head = "<th>Item</th><th>Criterion</th>"
         if answered:
-            head += "<th>Rating</th><th>Evidence</th>"
+            head += "<th>Rating</th><th>Evidence</th><th>Status</th>"
         return (
             f'<section class="nosw-static">'
             f"<h{level}>{esc(self.heading)}</h{level}>"
@@ -255,6 +306,13 @@ class Checklist(SavingWidget):
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             "</section>"
         )
+
+    def _static_state(self, cid: str) -> str:
+        state = self.states.get(cid) or {}
+        text, feedback = state.get("text") or "", state.get("feedback") or ""
+        if feedback:
+            text += f". Your tutor's feedback: {_clip(feedback, STATIC_EVIDENCE_CHARS)}"
+        return text
 
     # --- helpers ------------------------------------------------------------------------------
 

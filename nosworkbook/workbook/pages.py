@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # the store's module loads SQLAlchemy, which a page loads onl
 
 logger = logging.getLogger(__name__)
 
+SIGN_OFFS = "sign-offs"
+"""Where `Workbook.load` puts the tutors' decisions on the unit's criteria: never an id."""
+
 
 def tutor_notes(exercise: Exercise) -> str:
     """Model answer and marking notes as HTML, for the tutor edition. Parts of the model
@@ -161,11 +164,19 @@ class Workbook(_Page):
             attempt = self.store.latest_attempt(self.cohort, learner, exercise_id)
             if attempt is not None:
                 saved[exercise_id] = attempt
+        # Tutors' decisions, so each criterion shows where it stands; read only, never written.
+        decided = {
+            cid: state
+            for cid, state in self.store.sign_off_states(self.cohort, learner).items()
+            if ids.unit_of(cid) == self.unit.urn
+        }
+        if decided:
+            saved[SIGN_OFFS] = decided
         return saved
 
     def show(self, saved: dict[str, Any]) -> None:
         for checklist in self.checklists:
-            checklist.set_values(saved)
+            checklist.set_values(saved, sign_offs=saved.get(SIGN_OFFS))
             checklist.disabled = False
         for exercise_id, widget in self.exercises.items():
             widget.show_to(self.learner)  # this learner's own order of the options

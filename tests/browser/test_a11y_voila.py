@@ -9,9 +9,11 @@ template as `nosworkbook serve` serves it.
 
 Every kind of page is checked: the index, a unit in each edition (learner, and tutor with the
 5x5 matrix), signed in and not, after checking an exercise (feedback and, for the risk exercise,
-the matrix are in the page), with the "not yet Competent" filter on, the landing page, the busy
-page (503) and the accessibility statement. WCAG 2.2's target size (2.5.8) is also measured on
-every rating radio, checkbox, button and link in a table.
+the matrix are in the page), with every state of a criterion shown (working towards, returned
+with the tutor's feedback, signed off, changed since sign-off), with the "not yet Competent"
+filter on, the landing page, the busy page (503) and the accessibility statement. WCAG 2.2's
+target size (2.5.8) is also measured on every rating radio, checkbox, button and link in a
+table.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import nbformat
 import pytest
 from classroom_server import start
 from playwright.sync_api import Page, expect
+
+from nosworkbook.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60_000
@@ -84,7 +88,12 @@ def assert_accessible(page: Page, state: str, context: Any = None) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, voila_server) -> str:
+def a11y_store(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("a11y-store") / "progress.sqlite"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, voila_server, a11y_store: Path) -> str:
     folder = tmp_path_factory.mktemp("a11y-workbooks")
     for name in (*UNITS, "index"):
         shutil.copy(ROOT / "workbooks" / f"{name}.ipynb", folder / f"{name}.ipynb")
@@ -98,8 +107,7 @@ def served(tmp_path_factory, voila_server) -> str:
         assert old in params.source, old
         params.source = params.source.replace(old, new, 1)
     nbformat.write(nb, folder / "tutor.ipynb")
-    store = tmp_path_factory.mktemp("a11y-store") / "progress.sqlite"
-    return voila_server(folder, {"NOSWORKBOOK_STORE": str(store)}, template=True)
+    return voila_server(folder, {"NOSWORKBOOK_STORE": str(a11y_store)}, template=True)
 
 
 def open_unit(page: Page, url: str, urn: str) -> None:
@@ -123,6 +131,34 @@ def test_a_workbook_page_has_no_serious_violations(page: Page, served: str, urn:
     assert_accessible(page, f"on {urn} before signing in")
     sign_in(page, f"a11y.{urn.lower()}")
     assert_accessible(page, f"on {urn} signed in")
+
+
+def test_every_state_of_a_criterion_has_no_serious_violations(
+    page: Page, served: str, a11y_store: Path
+) -> None:
+    """Working towards, returned with feedback, signed off and changed since sign-off, shown
+    together (the rest are not started), in the learner's words and colours."""
+    learner = "a11y.states"
+    with open_store(str(a11y_store)) as store:
+        for n in (1, 2, 3):
+            store.save("default", learner, f"INSCS027.PC{n}", rating="Developing")
+        store.sign_off("default", learner, "INSCS027.PC2", tutor="m.price")
+        store.sign_off("default", learner, "INSCS027.PC3", tutor="m.price")
+        store.save("default", learner, "INSCS027.PC3", evidence="Changed after sign-off")
+        store.sign_off(
+            "default",
+            learner,
+            "INSCS027.KU1",
+            tutor="m.price",
+            feedback="Add a date.",
+            returned=True,
+        )
+    open_unit(page, served, "INSCS027")
+    sign_in(page, learner)
+    for words in ("Working towards", "Signed off by", "Changed since sign-off", "Returned by"):
+        expect(page.get_by_text(words).first).to_be_visible()
+    expect(page.get_by_text("Add a date.", exact=True)).to_be_visible()
+    assert_accessible(page, "on INSCS027 with every state of a criterion shown")
 
 
 def test_the_filter_on_has_no_serious_violations(page: Page, served: str) -> None:

@@ -12,10 +12,18 @@
 // after all), and when its evidence is over the limit (then it is not sent). Limits count
 // characters (code points), as Python and the store do: never UTF-16 units, so there is no
 // `maxlength` (it counts units and cuts a pasted note without a word) and no cutting a note.
+//
+// Each item shows where it stands (its "Status": not started, working towards, returned with
+// the tutor's feedback, signed off, changed since sign-off) from the kernel's `states` trait,
+// as text, in the item's description for screen readers. The view only shows it: nothing here
+// writes it, and there is no control that signs off. While nobody is signed in (disabled) it
+// is hidden. When it changes because of the learner's own edit (not a sign-in) and a tutor has
+// decided on the item, a polite status region says so.
 
 const DEBOUNCE_MS = 600;
 const NO_REPLY =
   "This change has not been saved: the workbook did not reply. Check your connection; if this message stays, reload the page and make the change again.";
+const DECIDED = new Set(["returned", "signed off", "changed since sign-off"]);
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 let viewCount = 0;
@@ -64,6 +72,7 @@ function render({ model, el }) {
   const awaiting = new Map(); // seq -> {row, timer}: an edit waiting for its ack
   let seq = 0;
   let seenEpoch = model.get("_epoch");
+  let statesEpoch = model.get("_epoch");
   let parts = null;
 
   el.classList.add("nw-checklist");
@@ -143,6 +152,7 @@ function render({ model, el }) {
     bar.append(fill);
 
     const note = h("p", { class: "nw-disabled-note" });
+    const announce = h("p", { class: "nw-announce", role: "status", "aria-live": "polite" });
     const filterLabel = h("label", { class: "nw-filter" });
     const filter = h("input", { type: "checkbox" });
     filterLabel.append(filter, h("span", {}, `Show only items not yet ${top() ?? ""}`));
@@ -156,6 +166,16 @@ function render({ model, el }) {
       const textSpan = h("span", { id: `${rid}-text`, class: "nw-text" }, item.text);
       const criterion = h("p", { class: "nw-criterion" });
       criterion.append(idSpan, " ", textSpan);
+
+      // Where the item stands: text, described by the item's controls (never colour alone).
+      const state = h("div", { id: `${rid}-state`, class: "nw-state", hidden: "" });
+      const stateWords = h("span", { class: "nw-state-words" });
+      const stateLine = h("p", { class: "nw-state-line" });
+      stateLine.append(h("strong", {}, "Status:"), " ", stateWords);
+      const feedbackWords = h("span", { class: "nw-feedback-words" });
+      const feedback = h("p", { class: "nw-feedback", hidden: "" });
+      feedback.append(h("strong", {}, "Your tutor's feedback:"), " ", feedbackWords);
+      state.append(stateLine, feedback);
 
       const group = h("fieldset", {
         class: "nw-rating",
@@ -183,15 +203,16 @@ function render({ model, el }) {
         id: `${rid}-evidence`,
         class: "nw-evidence",
         rows: "3",
-        "aria-describedby": `${rid}-text ${rid}-error`,
+        "aria-describedby": `${rid}-text ${rid}-state ${rid}-error`,
       });
-      group.setAttribute("aria-describedby", `${rid}-text ${rid}-error`);
+      group.setAttribute("aria-describedby", `${rid}-text ${rid}-state ${rid}-error`);
       const changed = h("p", { class: "nw-changed" });
       const error = h("p", { id: `${rid}-error`, class: "nw-error", hidden: "" });
 
-      li.append(criterion, group, evidenceLabel, textarea, changed, error);
+      li.append(criterion, state, group, evidenceLabel, textarea, changed, error);
       list.append(li);
       const row = { item, li, radios, textarea, changed, error, timer: null };
+      Object.assign(row, { state, stateWords, feedback, feedbackWords, shownState: "" });
       row.dirty = false;
       row.inflight = 0;
       row.failed = ""; // the kernel's reason the last edit was not saved
@@ -201,9 +222,9 @@ function render({ model, el }) {
       rows.set(item.id, row);
     });
 
-    section.append(heading, count, bar, note, filterLabel, empty, list);
+    section.append(heading, count, bar, note, filterLabel, empty, list, announce);
     el.append(section);
-    parts = { count, bar, fill, note, filter, empty, list };
+    parts = { count, bar, fill, note, filter, empty, list, announce };
 
     filter.addEventListener("change", () => {
       model.set("only_incomplete", filter.checked);
@@ -217,6 +238,39 @@ function render({ model, el }) {
     updateSummary();
     applyDisabled();
     applyFilter();
+  }
+
+  function showStates() {
+    // Each row's status and feedback, as text. Hidden (and empty, as a description is read
+    // even when hidden) while nobody is signed in.
+    if (!parts) return;
+    const epoch = model.get("_epoch");
+    const quiet = epoch !== statesEpoch; // a sign-in or sign-out: nothing to announce
+    statesEpoch = epoch;
+    const states = model.get("states") || {};
+    const disabled = Boolean(model.get("disabled"));
+    const said = [];
+    for (const row of rows.values()) {
+      const entry = disabled ? null : states[row.item.id] || null;
+      const text = entry ? String(entry.text || "") : "";
+      const words = entry ? String(entry.feedback || "") : "";
+      const before = row.shownState;
+      if (!quiet && before && text && text !== before) {
+        if (DECIDED.has(entry.state) || DECIDED.has(row.stateName)) {
+          said.push(`${row.item.short_id}: ${text}.`);
+        }
+      }
+      row.shownState = text;
+      row.stateName = entry ? String(entry.state || "") : "";
+      setText(row.stateWords, text);
+      setText(row.feedbackWords, words);
+      row.feedback.hidden = !words;
+      row.state.hidden = !text;
+      const slug = row.stateName.replace(/[^a-z]+/g, "-");
+      if (row.state.dataset.state !== slug) row.state.dataset.state = slug;
+    }
+    if (said.length) setText(parts.announce, said.join(" "));
+    else if (quiet) setText(parts.announce, "");
   }
 
   function updateRow(row, force) {
@@ -291,6 +345,7 @@ function render({ model, el }) {
     }
     setText(parts.note, disabled ? model.get("disabled_note") || "" : "");
     parts.note.hidden = !disabled;
+    showStates();
   }
 
   // --- events --------------------------------------------------------------------------------
@@ -340,6 +395,7 @@ function render({ model, el }) {
     for (const row of rows.values()) updateRow(row, force);
     updateSummary();
     applyFilter();
+    showStates();
   }
 
   function onMessage(msg) {
@@ -367,6 +423,7 @@ function render({ model, el }) {
     ["change:heading", build],
     ["change:heading_level", build],
     ["change:values", onValues],
+    ["change:states", showStates],
     ["change:_epoch", onValues],
     ["change:only_incomplete", applyFilter],
     ["change:disabled", applyDisabled],
