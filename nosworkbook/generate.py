@@ -176,6 +176,72 @@ def index_notebook(catalog: Catalog) -> NotebookNode:
     return _notebook(cells, f"{catalog.suite} workbooks")
 
 
+TUTOR_SECTIONS = (
+    (
+        "heat-map",
+        "Ratings and sign-offs by unit",
+        "For each learner and unit: the share of the unit's criteria rated at the top of the "
+        "scale, and the share a tutor has signed off.",
+    ),
+    (
+        "weakest",
+        "Where to teach next",
+        "The criteria most learners rate at the bottom of the scale, with how many do.",
+    ),
+    (
+        "progress",
+        "Progress against the due date",
+        "Each learner's share of criteria rated at the top of the scale, against the share of "
+        "the time elapsed.",
+    ),
+    (
+        "exercise-scores",
+        "Exercise scores",
+        "Each learner's latest score in each exercise, as stored when they checked it.",
+    ),
+    (
+        "distance-travelled",
+        "Distance travelled",
+        "How far each learner's self-ratings have moved in each unit, from first to latest.",
+    ),
+)
+"""The dashboard's sections: cell id and `Dashboard` method, heading, what it shows."""
+
+
+def tutor_notebook() -> NotebookNode:
+    """The tutor's dashboard: where the cohort stands, read from the store when it runs."""
+    cells = [
+        _cell(
+            "markdown",
+            "title",
+            "# The tutor's dashboard\n\nWhere the cohort stands, as the progress store holds "
+            "it when this notebook runs: ratings and sign-offs by unit, where to teach next, "
+            "progress against the due date, exercise scores and distance travelled. It only "
+            "reads: nothing here changes what learners have saved.",
+        ),
+        _cell(
+            "code",
+            "parameters",
+            PARAMETERS
+            + "\nunits = None  # the cohort's units; None shows every unit"
+            + '\nlearners = None  # the roster, [{"id": ..., "name": ...}]; None: everyone '
+            "with saved work",
+            tags=("parameters",),
+        ),
+        _cell(
+            "code",
+            "setup",
+            "from nosworkbook.portfolio.dashboard_page import Dashboard\n\ndashboard = Dashboard(\n"
+            f"{call_arguments('units=units, learners=learners')}\n)",
+        ),
+        _cell("code", "heading", "dashboard.heading()"),
+    ]
+    for name, heading, intro in TUTOR_SECTIONS:
+        cells.append(_cell("markdown", f"{name}-intro", f"## {heading}\n\n{intro}"))
+        cells.append(_cell("code", name, f"dashboard.{name.replace('-', '_')}()"))
+    return _notebook(cells, "The tutor's dashboard")
+
+
 def render(nb: NotebookNode) -> str:
     nbformat.validate(nb)
     return nbformat.writes(nb) + "\n"

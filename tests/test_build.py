@@ -35,6 +35,7 @@ def test_example_cohort_builds_every_unit_an_index_and_a_manifest(example_build)
         "INSCS025.ipynb",
         "index.ipynb",
         "manifest.json",
+        "tutor.ipynb",
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["cohort"]["name"] == "Retail Level 2, January 2027"
@@ -96,19 +97,19 @@ def test_unchanged_units_are_skipped_and_force_rebuilds(tmp_path):
     cohort = tmp_path / "small.yaml"
     cohort.write_text("name: Small\nunits: [INSCS003]\norganisation: First Ltd\n")
     first = build(cohort, out=tmp_path, jobs=1, show_progress=False)
-    assert [o.status for o in first.outcomes] == ["built", "built"]
+    assert [o.status for o in first.outcomes] == ["built", "built", "built"]
     again = build(cohort, out=tmp_path, jobs=1, show_progress=False)
-    assert [o.status for o in again.outcomes] == ["skipped", "skipped"]
+    assert [o.status for o in again.outcomes] == ["skipped", "skipped", "skipped"]
     forced = build(cohort, out=tmp_path, jobs=1, force=True, show_progress=False)
-    assert [o.status for o in forced.outcomes] == ["built", "built"]
+    assert [o.status for o in forced.outcomes] == ["built", "built", "built"]
     cohort.write_text("name: Small\nunits: [INSCS003]\norganisation: Second Ltd\n")
     changed = build(cohort, out=tmp_path, jobs=1, show_progress=False)
-    assert [o.status for o in changed.outcomes] == ["built", "built"]
+    assert [o.status for o in changed.outcomes] == ["built", "built", "built"]
     notebook = (tmp_path / "small" / "INSCS003.ipynb").read_text()
     assert "Second Ltd" in notebook and "First Ltd" not in notebook
     (tmp_path / "small" / "INSCS003.ipynb").write_text("{}")  # damaged by hand: rebuilt
     repaired = build(cohort, out=tmp_path, jobs=1, show_progress=False)
-    assert [o.status for o in repaired.outcomes] == ["built", "skipped"]
+    assert [o.status for o in repaired.outcomes] == ["built", "skipped", "skipped"]
 
 
 def test_a_failing_notebook_names_unit_and_cell_and_leaves_nothing_half_written(
@@ -138,7 +139,7 @@ def test_a_failing_notebook_names_unit_and_cell_and_leaves_nothing_half_written(
         main, ["build", str(example_path()), "--out", str(tmp_path), "--jobs", "2"]
     )
     assert result.exit_code == 1, result.output
-    assert "built 3, skipped 0 (unchanged), failed 1" in result.output
+    assert "built 4, skipped 0 (unchanged), failed 1" in result.output
     assert "INSCS008.ipynb: cell 4 failed: RuntimeError: the printer is on fire" in result.output
     folder = tmp_path / SLUG
     assert not (folder / "INSCS008.ipynb").exists()
@@ -147,6 +148,7 @@ def test_a_failing_notebook_names_unit_and_cell_and_leaves_nothing_half_written(
         "INSCS025.ipynb",
         "index.ipynb",
         "manifest.json",
+        "tutor.ipynb",
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "INSCS008.ipynb" not in manifest["notebooks"] and len(manifest["failed"]) == 1
@@ -157,9 +159,9 @@ def test_all_units_build_in_parallel(tmp_path):
     cohort.write_text("name: Every unit\nunits: all\nsector: contact-centre\nedition: tutor\n")
     summary = build(cohort, out=tmp_path, jobs=2, show_progress=False)
     assert summary.failed == [], summary.text()
-    assert summary.count("built") == 45
+    assert summary.count("built") == 46  # 44 units, the index and the tutor's dashboard
     sizes = [p.stat().st_size for p in (tmp_path / "every-unit").glob("*.ipynb")]
-    assert len(sizes) == 45 and max(sizes) < 100_000
+    assert len(sizes) == 46 and max(sizes) < 100_000
 
 
 def _shown(path: Path) -> str:
@@ -265,4 +267,4 @@ def test_a_build_started_beside_a_running_event_loop_thread_still_finishes(tmp_p
     except subprocess.TimeoutExpired:
         pytest.fail("the build waited for ever for its kernel")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "built,built"
+    assert done.stdout.strip() == "built,built,built"

@@ -254,7 +254,11 @@ def test_cli_builds_a_cohort_then_serves_its_build(tmp_path, monkeypatch, fake_e
     result = CliRunner().invoke(main, ["serve", "--cohort", str(cohort), "--units", "INSCS027"])
     assert result.exit_code == 0, result.output
     folder = tmp_path / "build" / "serve-test"
-    assert sorted(p.name for p in folder.glob("*.ipynb")) == ["INSCS027.ipynb", "index.ipynb"]
+    assert sorted(p.name for p in folder.glob("*.ipynb")) == [
+        "INSCS027.ipynb",
+        "index.ipynb",
+        "tutor.ipynb",
+    ]
     ((command, _),) = fake_exec.calls
     assert command[3] == str(Path("build") / "serve-test")
     assert check_folder(folder) == "build"

@@ -1,4 +1,4 @@
-"""Cohort builds: every unit's workbook executed by Papermill with the cohort's parameters.
+"""Cohort builds: every unit's workbook, an index and the tutor's dashboard, executed by Papermill.
 
 Builds run in parallel processes. Kernels talk over IPC sockets in a private folder, not TCP
 ports, so parallel kernels cannot race for a port (papermill#511). Each notebook is written
@@ -83,16 +83,33 @@ def code_fingerprint() -> str:
     return _fingerprint(set(paths))
 
 
+INDEX = "index.ipynb"
+DASHBOARD = "tutor.ipynb"
+
+
 def sources_for(cohort: Cohort, catalog: Catalog | None = None) -> dict[str, str]:
-    """File name -> notebook text to execute: the cohort's units and an index of them."""
-    from nosworkbook.generate import index_notebook, render, unit_notebook
+    """File name -> notebook text to execute: the cohort's units, an index of them and the
+    tutor's dashboard."""
+    from nosworkbook.generate import index_notebook, render, tutor_notebook, unit_notebook
 
     catalog = catalog or load()
     chosen = [catalog[urn] for urn in cohort.units]
     texts = {f"{unit.urn}.ipynb": render(unit_notebook(unit)) for unit in chosen}
     subset = Catalog(suite=catalog.suite, published=catalog.published, units=tuple(chosen))
-    texts["index.ipynb"] = render(index_notebook(subset))
+    texts[INDEX] = render(index_notebook(subset))
+    texts[DASHBOARD] = render(tutor_notebook())
     return texts
+
+
+def parameters_for(name: str, cohort: Cohort) -> dict[str, Any]:
+    """What Papermill injects into one notebook: the cohort's settings, with the units for the
+    index and the dashboard, and the roster for the dashboard alone (never for a workbook)."""
+    parameters = cohort.parameters()
+    if name in (INDEX, DASHBOARD):
+        parameters["units"] = list(cohort.units)
+    if name == DASHBOARD:
+        parameters["learners"] = [entry.model_dump() for entry in cohort.learners]
+    return parameters
 
 
 def lean(notebook: dict[str, Any]) -> dict[str, Any]:
@@ -202,11 +219,10 @@ def build(
     jobs = max(1, jobs or os.cpu_count() or 1)
     sources = sources_for(cohort)
     parameters = cohort.parameters()
-    index_parameters = {**parameters, "units": list(cohort.units)}
     code = code_fingerprint()
 
     def input_hash(name: str) -> str:
-        params = index_parameters if name == "index.ipynb" else parameters
+        params = parameters_for(name, cohort)
         blob = json.dumps([sources[name], params, __version__, code], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -250,7 +266,7 @@ def build(
                 execute_one,
                 name,
                 sources[name],
-                index_parameters if name == "index.ipynb" else parameters,
+                parameters_for(name, cohort),
                 str(folder),
             )
             for name in todo
