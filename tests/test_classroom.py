@@ -96,6 +96,18 @@ class FakeKernel:
         self.kernel_spec = type("Spec", (), {"metadata": {}})()
 
 
+def culled_by_culler(manager: ClassroomKernelManager) -> bool:
+    """Run one pass of the culler over KERNEL_ID: whether it shut the kernel down."""
+    shut: list[str] = []
+
+    async def shutdown_kernel(kernel_id: str, *args, **kwargs) -> None:
+        shut.append(kernel_id)
+
+    manager.shutdown_kernel = shutdown_kernel
+    run_apart(manager.cull_kernel_if_idle(KERNEL_ID))
+    return shut == [KERNEL_ID]
+
+
 @pytest.mark.parametrize(
     ("last_activity", "state", "culled"),
     [
@@ -114,14 +126,7 @@ def test_the_culler_leaves_starting_kernels_alone(
     else:
         when = None if last_activity is None else datetime.now(UTC) + last_activity
         manager._kernels[KERNEL_ID] = FakeKernel(when, state)
-    shut: list[str] = []
-
-    async def shutdown_kernel(kernel_id: str, *args, **kwargs) -> None:
-        shut.append(kernel_id)
-
-    manager.shutdown_kernel = shutdown_kernel
-    run_apart(manager.cull_kernel_if_idle(KERNEL_ID))
-    assert shut == ([KERNEL_ID] if culled else [])
+    assert culled_by_culler(manager) is culled
 
 
 @pytest.mark.parametrize(("page_sent", "culled"), [(False, False), (True, True)])
@@ -131,14 +136,7 @@ def test_the_culler_leaves_a_kernel_alone_while_its_page_is_being_made(
     manager = ClassroomKernelManager(connection_dir=str(tmp_path), cull_idle_timeout=20)
     manager._kernels[KERNEL_ID] = FakeKernel(datetime.now(UTC) - timedelta(seconds=60), "idle")
     manager._unconnected[KERNEL_ID] = 1.0 if page_sent else None  # None: page not sent yet
-    shut: list[str] = []
-
-    async def shutdown_kernel(kernel_id: str, *args, **kwargs) -> None:
-        shut.append(kernel_id)
-
-    manager.shutdown_kernel = shutdown_kernel
-    run_apart(manager.cull_kernel_if_idle(KERNEL_ID))
-    assert shut == ([KERNEL_ID] if culled else [])
+    assert culled_by_culler(manager) is culled
 
 
 def test_a_warm_up_cell_interrupted_by_stopping_is_logged_in_one_line_not_a_traceback():

@@ -347,9 +347,6 @@ def _several_questions(text: str) -> bool:
     )
 
 
-_PRONOUNS = frozenset(["you", "we", "i", "they", "it", "he", "she", "there", "that"])
-
-
 def question_type(text: str) -> tuple[str, str]:
     """("open" | "closed" | "leading", why) for one question, as the rewrite marking reads it."""
     phrase = leading_phrase(text)

@@ -822,9 +822,6 @@ def _head_noun(words: list[str], action: _Action) -> str | None:
     return head
 
 
-BROAD_HEADS = _words("knowledge understanding confidence")
-
-
 def _specific(words: list[str], length: int) -> Check:
     if length > LONG_CHARS:
         return Check(

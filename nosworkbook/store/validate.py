@@ -29,23 +29,22 @@ def _text(value: object, what: str) -> str:
     return value
 
 
-def learner(value: object) -> str:
-    if not ids.is_learner(_text(value, "The learner id")):
+def _person(value: object, who: str, example: str) -> str:
+    """A learner's or a tutor's id: one grammar, since both sign in the same way."""
+    if not ids.is_learner(_text(value, f"The {who.lower()} id")):
         raise ValueError(
-            f"Learner id {_show(value)} is not valid: use 1 to 64 letters, digits, "
-            "dots, hyphens or underscores, such as 'a.khan'."
+            f"{who} id {_show(value)} is not valid: use 1 to 64 letters, digits, "
+            f"dots, hyphens or underscores, such as '{example}'."
         )
     return str(value)
+
+
+def learner(value: object) -> str:
+    return _person(value, "Learner", "a.khan")
 
 
 def tutor(value: object) -> str:
-    """A tutor's id: the same grammar as a learner's, since a tutor signs in the same way."""
-    if not ids.is_learner(_text(value, "The tutor id")):
-        raise ValueError(
-            f"Tutor id {_show(value)} is not valid: use 1 to 64 letters, digits, "
-            "dots, hyphens or underscores, such as 'm.price'."
-        )
-    return str(value)
+    return _person(value, "Tutor", "m.price")
 
 
 def cohort(value: object) -> str:

@@ -85,12 +85,6 @@ def can_be_noun(word: str) -> bool:
     return "NOUN" in found or "PROPN" in found
 
 
-def only_adjective(word: str) -> bool:
-    """Whether the lexicon knows the word only as an adjective or adverb ("personal")."""
-    found = classes(word)
-    return bool(found) and set(found) <= {"ADJ", "ADV"}
-
-
 def verb_lemma(word: str) -> str | None:
     """The verb a word is a form of ("replied" -> "reply", "got" -> "get"), or None."""
     lemmas = classes(word).get("VERB")
