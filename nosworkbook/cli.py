@@ -553,15 +553,18 @@ _REPORT_OUT = click.option(
 )
 
 
-def _write_out(text: str, out: Path | None, what: str) -> None:
+def _write_out(text: str | bytes, out: Path | None, what: str) -> None:
     """All of `text` to OUT atomically, so a failure leaves no half-written file; else stdout."""
     if out is None:
         click.echo(text, nl=False)
         return
-    from nosworkbook.files import write_text_atomic
+    from nosworkbook.files import write_bytes_atomic, write_text_atomic
 
     try:
-        write_text_atomic(out, text)
+        if isinstance(text, bytes):
+            write_bytes_atomic(out, text)
+        else:
+            write_text_atomic(out, text)
     except OSError as err:
         raise NosworkbookError(f"{out}: cannot be written ({err.strerror or err})") from None
     click.echo(f"Wrote {out}: {what}")
@@ -573,10 +576,11 @@ def _write_out(text: str, out: Path | None, what: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["html", "csv"]),
+    type=click.Choice(["html", "csv", "pdf"]),
     default="html",
     show_default=True,
-    help="html: a page to read or print; csv: one row per criterion, for a spreadsheet.",
+    help="html: a page to read or print; pdf: the portfolio on A4 (give --out, or pipe it); "
+    "csv: one row per criterion, for a spreadsheet.",
 )
 @_REPORT_OUT
 @_STORE_OPTION
@@ -592,17 +596,22 @@ def report(
     Each has the learner's rating, evidence note and when it last changed, the exercises
     that evidence it with the score stored when the learner last checked each, and its
     sign-off (signed off, returned with feedback, or not yet; who, when, and whether it has
-    changed since). The html page starts with a summary. Without LEARNER, --format csv gives
-    the whole cohort: one row per learner on the roster and criterion.
+    changed since). The html page starts with a summary; --format pdf is the portfolio on
+    A4, with the learner, the cohort and the page number in each page's footer. Without
+    LEARNER, --format csv gives the whole cohort: one row per learner on the roster and
+    criterion.
     """
     from nosworkbook.cohorts import load_cohort
-    from nosworkbook.portfolio import collect, to_csv, to_html
+    from nosworkbook.portfolio import collect, to_csv, to_html, to_pdf
 
     found = load_cohort(cohort_file)
     if learner is None and fmt != "csv":
         raise NosworkbookError(
             "a report on the whole cohort is CSV only: add --format csv, or name a LEARNER"
         )
+    if fmt == "pdf" and out is None and _stdout_is_terminal():
+        raise NosworkbookError("give --out FILE for a PDF: it would only garble the terminal")
+    text: str | bytes
     with collect.open_existing(store_location) as store:
         if learner is None:
             portfolios = collect.cohort_portfolios(store, found)
@@ -611,14 +620,24 @@ def report(
         else:
             collect.check_learner(store, found, learner, cohort_file)
             portfolio = collect.portfolio(store, found, learner)
-            text = to_csv([portfolio]) if fmt == "csv" else to_html(portfolio)
             what = f"{learner}'s portfolio in {found.slug}"
+    if learner is not None:
+        if fmt == "pdf":
+            text = to_pdf(portfolio)
+        else:
+            text = to_csv([portfolio]) if fmt == "csv" else to_html(portfolio)
     _write_out(text, out, what)
+
+
+def _stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (a PDF there would only garble the screen)."""
+    return sys.stdout.isatty()
 
 
 @main.group(name="learner")
 def learner_() -> None:
-    """What is held about a learner: their records, for a request of right of access."""
+    """What is held about a learner: export their records (right of access), or erase them
+    (right to erasure)."""
 
 
 @learner_.command(name="export")

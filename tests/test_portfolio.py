@@ -35,6 +35,7 @@ from nosworkbook.portfolio import (
     to_html,
     to_json,
 )
+from nosworkbook.portfolio.render import csv_line
 from nosworkbook.store import Attempt, Record, SignOffState, Store
 
 SLUG = "retail-l2-2027-01"
@@ -261,6 +262,48 @@ def test_the_whole_cohort_csv_has_a_row_per_learner_and_criterion(seeded, cohort
     assert [row["Learner"] for row in rows[::INSCS001_CRITERIA]] == ["a.khan", "b.jones"]
     jones = [row for row in rows if row["Learner"] == "b.jones" and row["Rating"]]
     assert [(row["Criterion"], row["Rating"]) for row in jones] == [("PC2", "Not yet")]
+
+
+def test_the_whole_cohort_read_at_once_gives_what_reading_one_learner_at_a_time_gives(
+    seeded, tmp_path
+):
+    path = tmp_path / "with-roster-only-learner.yaml"
+    path.write_text(
+        COHORT_FILE.replace("tutors:", "  - {id: c.lee, name: Chloé Lee}\ntutors:"), "utf-8"
+    )
+    cohort, store = load_cohort(path), seeded["store"]
+    assert [entry.id for entry in cohort.learners] == ["a.khan", "b.jones", "c.lee"]
+    together = collect.cohort_portfolios(store, cohort, now=NOW)
+    one_by_one = [
+        collect.portfolio(store, cohort, who, now=NOW) for who in collect.roster(store, cohort)
+    ]
+    assert together == one_by_one
+    assert to_csv(together) == to_csv(one_by_one)
+    khan = store.cohort_reports(SLUG)["a.khan"]
+    assert khan[0] == store.load(SLUG, "a.khan")
+    assert khan[1] == store.attempts(SLUG, "a.khan")
+    assert khan[2] == store.sign_off_states(SLUG, "a.khan")
+    assert {c: state.changed_since for c, state in khan[2].items()} == {
+        "INSCS001.PC1": True,  # saved again after the sign-off
+        "INSCS001.PC15": False,
+    }
+    assert "c.lee" not in store.cohort_reports(SLUG)  # nothing stored for them
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["plain", "", 'a "quoted" word', "comma, and\nnew line", "\r\nCRLF", '"', "é ✓"],
+        ['=HYPERLINK("x")', "-1", "@SUM(A1)", "+", "\tTab", "a=b"],
+        ["", ""],
+    ],
+)
+def test_csv_lines_are_written_exactly_as_the_csv_module_writes_them_neutralised(cells):
+    safe = [neutralise(cell) for cell in cells]
+    out = io.StringIO(newline="")
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerow(safe)
+    assert csv_line(cells) == out.getvalue()
+    assert next(csv.reader(io.StringIO(csv_line(cells), newline=""))) == safe
 
 
 def test_a_report_on_the_whole_cohort_in_html_is_refused(seeded, cohort_file):

@@ -4,6 +4,7 @@
   the learner's rating, note, the stored scores of the exercises that evidence it and its
   sign-off; the summary; the learner export's document.
 - `render`: the rows as a printable HTML page, CSV (formula-safe) and JSON.
+- `pdf`: the rows as an A4 PDF, drawn by ReportLab (`to_pdf`).
 - `collect`: reads them from the store (`nosworkbook report`, `nosworkbook learner export`).
 """
 
@@ -22,6 +23,15 @@ from nosworkbook.portfolio.records import (
 )
 from nosworkbook.portfolio.render import neutralise, to_csv, to_html, to_json
 
+
+def to_pdf(portfolio: Portfolio) -> bytes:
+    """The portfolio as an A4 PDF (`pdf.to_pdf`). ReportLab is imported only when a PDF is
+    made, so the other reports, and the workbooks, start without it."""
+    from nosworkbook.portfolio.pdf import to_pdf as draw
+
+    return draw(portfolio)
+
+
 __all__ = [
     "EXPORT_FORMAT",
     "EXPORT_VERSION",
@@ -36,4 +46,5 @@ __all__ = [
     "to_csv",
     "to_html",
     "to_json",
+    "to_pdf",
 ]

@@ -15,14 +15,14 @@ from nosworkbook.catalog import Catalog, load
 from nosworkbook.classroom.access import Throttle
 from nosworkbook.cohorts import Cohort
 from nosworkbook.errors import NosworkbookError
-from nosworkbook.exercises import for_unit
 from nosworkbook.portfolio.records import (
     Evidencing,
     Portfolio,
     build_portfolio,
     export_document,
+    listed_exercises,
 )
-from nosworkbook.store import Store, StoreError
+from nosworkbook.store import Attempt, Record, SignOffState, Store, StoreError
 from nosworkbook.store.location import Location, describe, resolve_location, sqlite_path
 
 
@@ -61,8 +61,8 @@ def check_learner(store: Store, cohort: Cohort, learner: str, source: str | Path
 
 
 def cohort_exercises(cohort: Cohort) -> list[Evidencing]:
-    """The exercises of the cohort's units (only their ids, titles and criteria are used)."""
-    return [exercise for urn in cohort.units for exercise in for_unit(urn)]
+    """The exercises of the cohort's units, as their scenario files list them."""
+    return listed_exercises(cohort.units)
 
 
 def portfolio(
@@ -90,12 +90,28 @@ def portfolio(
 def cohort_portfolios(
     store: Store, cohort: Cohort, *, now: datetime | None = None
 ) -> list[Portfolio]:
-    """Every learner's portfolio, in roster order."""
+    """Every learner's portfolio, in roster order, from one read of the whole cohort
+    (`Store.cohort_reports`): reading each learner's ratings, attempts and sign-offs in turn
+    took most of a 30-learner cohort's report."""
     catalog, exercises, now = load(), cohort_exercises(cohort), now or datetime.now(UTC)
-    return [
-        portfolio(store, cohort, learner, catalog=catalog, exercises=exercises, now=now)
-        for learner in roster(store, cohort)
-    ]
+    held = store.cohort_reports(cohort.slug)
+    nothing: tuple[dict[str, Record], list[Attempt], dict[str, SignOffState]] = ({}, [], {})
+    portfolios = []
+    for learner in roster(store, cohort):
+        records, attempts, sign_offs = held.get(learner, nothing)
+        portfolios.append(
+            build_portfolio(
+                catalog,
+                cohort,
+                learner,
+                records=records,
+                attempts=attempts,
+                sign_offs=sign_offs,
+                exercises=exercises,
+                made_at=now,
+            )
+        )
+    return portfolios
 
 
 def learner_export(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from nosworkbook.exercises.toolkit.rounding import exact, half_up
@@ -38,8 +39,32 @@ class Evidencing(Protocol):
     def criteria(self) -> tuple[str, ...]: ...
 
 
+@lru_cache(maxsize=4096)
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """An exercise as its scenario file lists it: all a report needs (`Evidencing`)."""
+
+    id: str
+    title: str
+    criteria: tuple[str, ...]
+
+
+def listed_exercises(units: Iterable[str]) -> list[Evidencing]:
+    """The exercises of `units`: their ids, titles and criteria, read from the scenario files
+    as `Exercise` reads them, without building the exercises (which imports every kind's
+    module, a fifth of a second a report or the dashboard has no use for)."""
+    from nosworkbook.exercises import unit_specs
+
+    return [
+        Listed(spec["id"], spec["title"], tuple(spec["criteria"]))
+        for urn in units
+        for spec in unit_specs(urn)
+    ]
+
+
 def percent(score: float) -> int:
-    """A stored score (0 to 1) as the whole percentage the workbook showed: a half up."""
+    """A stored score (0 to 1) as the whole percentage the workbook showed: a half up
+    (remembered: exact decimal arithmetic is slow, and a cohort repeats its scores)."""
     return int(half_up(exact(float(score)) * 100))
 
 
@@ -193,27 +218,44 @@ def build_rows(
         for criterion in exercise.criteria:
             evidencing.setdefault(criterion, []).append(score)
     rows = []
-    for unit in catalog:
-        if unit.urn not in chosen:
-            continue
-        for item in unit.criteria:
-            record = records.get(item.id)
-            rows.append(
-                Row(
-                    learner=learner,
-                    unit=unit.urn,
-                    unit_title=unit.title,
-                    criterion=item.id,
-                    short_id=item.short_id,
-                    text=item.text,
-                    rating=record.rating if record else None,
-                    evidence=record.evidence if record else "",
-                    changed_at=record.changed_at if record else None,
-                    exercises=tuple(evidencing.get(item.id, ())),
-                    sign_off=sign_offs.get(item.id),
-                )
+    for urn, title, criterion, short_id, text in _criteria(catalog, frozenset(chosen)):
+        record = records.get(criterion)
+        rows.append(
+            Row(
+                learner=learner,
+                unit=urn,
+                unit_title=title,
+                criterion=criterion,
+                short_id=short_id,
+                text=text,
+                rating=record.rating if record else None,
+                evidence=record.evidence if record else "",
+                changed_at=record.changed_at if record else None,
+                exercises=tuple(evidencing.get(criterion, ())),
+                sign_off=sign_offs.get(criterion),
             )
+        )
     return rows
+
+
+_Criterion = tuple[str, str, str, str, str]  # unit, unit title, criterion, short id, text
+_last_criteria: list[tuple[Catalog, frozenset[str], list[_Criterion]]] = []
+
+
+def _criteria(catalog: Catalog, units: frozenset[str]) -> list[_Criterion]:
+    """The units' criteria in catalog order, remembered for the last catalog and units asked
+    for: a whole cohort's report asks for the same ones for every learner."""
+    for held, chosen, found in _last_criteria:
+        if held is catalog and chosen == units:
+            return found
+    found = [
+        (unit.urn, unit.title, item.id, item.short_id, item.text)
+        for unit in catalog
+        if unit.urn in units
+        for item in unit.criteria
+    ]
+    _last_criteria[:] = [(catalog, units, found)]
+    return found
 
 
 def learner_name(cohort: Cohort, learner: str) -> str:
