@@ -684,6 +684,139 @@ def learner_export(
     _write_out(text, out, f"everything held about {learner} in {found.slug}")
 
 
+def _listed(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _several(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _erasable(
+    ratings: int, history: int, attempts: int, access_code: bool, failures: int = 0
+) -> list[str]:
+    """What an erasure removes, in words, for the summary and the question before it."""
+    parts = []
+    if ratings:
+        parts.append(f"ratings and evidence notes on {_several(ratings, 'criterion', 'criteria')}")
+    if history:
+        parts.append(_several(history, "saved version", "saved versions"))
+    if attempts:
+        parts.append(_several(attempts, "exercise attempt", "exercise attempts"))
+    if access_code:
+        parts.append("their access code")
+    if failures:
+        parts.append("the count of their wrong access codes")
+    return parts
+
+
+def _kept(learner: str, count: int) -> str:
+    """The sign-off entries an erasure keeps, and why."""
+    return (
+        f"{_several(count, 'sign-off entry', 'sign-off entries')}, with {learner}'s id replaced "
+        "by a pseudonym and the feedback removed, as the record of what a tutor decided and "
+        "when, which the provider may need to keep as evidence (for a funding audit, say)."
+    )
+
+
+@learner_.command(name="erase")
+@click.argument("learner")
+@_REPORT_COHORT
+@_STORE_OPTION
+@click.option("--yes", is_flag=True, help="Erase without asking first (for scripts).")
+def learner_erase(learner: str, cohort_file: Path, store_location: str | None, yes: bool) -> None:
+    """Erase everything the store holds about LEARNER in the cohort (UK GDPR right to
+    erasure), after you type their id to confirm; with --yes, without asking.
+
+    Their ratings and evidence notes, every saved version, every exercise attempt, their
+    access code and any count of wrong access codes go, in one transaction. Their sign-off
+    entries stay, as the record of what a tutor decided and when, with their id replaced by
+    a pseudonym and the feedback emptied. The store records that an erasure was done, and
+    what it removed, without their id. The cohort file is never changed: take the learner off
+    its roster yourself. Backups made earlier still hold their records.
+    """
+    from nosworkbook import ids
+    from nosworkbook.cohorts import load_cohort
+    from nosworkbook.portfolio import collect
+
+    found = load_cohort(cohort_file)
+    slug = found.slug
+    on_roster = learner in {person.id for person in found.learners}
+    with collect.open_existing(store_location) as store:
+        removes: list[str] = []
+        keeps = 0
+        if ids.is_learner(learner):  # else the store holds nothing for them
+            removes = _erasable(
+                len(store.load(slug, learner)),
+                len(store.history(slug, learner)),
+                len(store.attempts(slug, learner)),
+                learner in store.access_roster(slug),
+            )
+            keeps = len(store.sign_off_log(slug, learner))
+        if not on_roster and not removes and not keeps:
+            where = "is not on the cohort's roster" if found.learners else "has no roster"
+            raise NosworkbookError(
+                f"{cohort_file}: learner {learner!r} {where}, and the store holds nothing "
+                f"for them in cohort {slug}"
+            )
+        if (removes or keeps) and not yes:
+            _confirm_erasure(learner, slug, store.location, removes, keeps)
+        erased = store.erase_learner(slug, learner)
+        on_sqlite = store.url.get_backend_name() == "sqlite"
+    gone = _erasable(
+        erased.ratings,
+        erased.history,
+        erased.attempts,
+        erased.access_code,
+        erased.sign_in_failures,
+    )
+    if not erased.anything:
+        click.echo(f"Nothing is held about {learner} in {slug}; nothing was changed.")
+    if gone:
+        click.echo(f"Erased {learner}'s records in {slug}: {_listed(gone)}.")
+    if erased.sign_offs:
+        click.echo(f"Kept {_kept(learner, erased.sign_offs)}")
+    if erased.anything:
+        click.echo(f"The store records that this erasure was done, without {learner}'s id.")
+        click.echo(f"Backups of the store made before now still hold {learner}'s records.")
+        if not on_sqlite:
+            click.echo(
+                "PostgreSQL keeps old copies of deleted rows until it vacuums the tables: ask "
+                "whoever runs the database to run VACUUM on them."
+            )
+    if on_sqlite and not erased.compacted:
+        click.echo(
+            "The store's file could not be compacted just now, so it may still hold copies of "
+            "deleted rows: run this command again when the workbooks are not in use."
+        )
+    if on_roster:
+        click.echo(
+            f"Now take {learner} off the roster in {cohort_file}: nosworkbook never edits it, "
+            "and while they are on it they can be given a new access code."
+        )
+
+
+def _confirm_erasure(learner: str, slug: str, where: str, removes: list[str], keeps: int) -> None:
+    """Say what an erasure removes and keeps, and go on only if the tutor types the learner's
+    id: a y that was meant for another question must not erase anyone. Else exit 1."""
+    click.echo(f"This erases what is held about {learner} in {slug} ({where}).")
+    if removes:
+        click.echo(f"It removes {_listed(removes)}.")
+    if keeps:
+        click.echo(f"It keeps {_kept(learner, keeps)}")
+    try:
+        typed = click.prompt(
+            f"Type {learner} to erase, or press Enter to cancel", default="", show_default=False
+        )
+    except click.Abort:  # end of input, or Ctrl-C
+        click.echo()
+        typed = ""
+    if typed.strip() != learner:
+        click.echo("Nothing was erased.", err=True)
+        sys.exit(1)
+
+
 @main.command(name="generate")
 @click.option(
     "--out",

@@ -217,7 +217,7 @@ def test_a_version_1_store_gains_the_access_codes_table_and_keeps_its_data(db: P
     with sqlite3.connect(db) as raw:
         version = raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     raw.close()
-    assert version == (str(schema.SCHEMA_VERSION),) and schema.SCHEMA_VERSION == 4
+    assert version == (str(schema.SCHEMA_VERSION),) and schema.SCHEMA_VERSION == 5
     with open_store(db) as again:  # and opens as a current store from then on
         assert again.verify_access(C, "a.khan", "KXQP-7M3D")
         assert list(again.load(C, "a.khan")) == ["INSCS027.PC10"]

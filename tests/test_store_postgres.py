@@ -159,3 +159,26 @@ def test_sign_offs_are_logged_and_the_log_is_append_only(postgres):
             conn.execute(text(statement))
     engine.dispose()
     assert store.sign_off_log(cohort, learner) == [returned, signed]
+
+
+def test_access_codes_are_issued_once_kept_and_reissued_for_learners_and_tutors(postgres):
+    """`nosworkbook cohort codes` on PostgreSQL: each code is shown once, the next run keeps
+    it, a reissue replaces it, and learners' and tutors' codes never open each other's door."""
+    from nosworkbook.classroom.access import issue_codes
+
+    store = open_store(postgres)
+    cohort = "codes-2027"
+    first = issue_codes(store, cohort, ["a.khan", "b.jones"])
+    assert sorted(first.codes) == ["a.khan", "b.jones"] and first.kept == []
+    tutors = issue_codes(store, cohort, ["m.price"], role="tutor")
+    assert list(tutors.codes) == ["m.price"]
+    again = issue_codes(store, cohort, ["a.khan", "b.jones"])
+    assert again.codes == {} and again.kept == ["a.khan", "b.jones"]
+    reissued = issue_codes(store, cohort, ["a.khan", "b.jones"], reissue=["a.khan"])
+    assert list(reissued.codes) == ["a.khan"] and reissued.kept == ["b.jones"]
+    assert store.verify_access(cohort, "a.khan", reissued.codes["a.khan"])
+    assert not store.verify_access(cohort, "a.khan", first.codes["a.khan"])
+    assert store.verify_access(cohort, "m.price", tutors.codes["m.price"], role="tutor")
+    assert not store.verify_access(cohort, "m.price", tutors.codes["m.price"])
+    withdrawn = issue_codes(store, cohort, ["a.khan"])
+    assert withdrawn.withdrawn == ["b.jones"] and store.access_roster(cohort) == ["a.khan"]

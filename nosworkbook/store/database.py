@@ -143,6 +143,33 @@ class SignOffState:
     changed_since: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Erased:
+    """What `Store.erase_learner` did: the rows of each kind it removed, and the sign-off
+    entries it kept under `pseudonym` with their feedback emptied."""
+
+    ratings: int
+    history: int
+    attempts: int
+    access_code: bool
+    sign_in_failures: int
+    sign_offs: int  # kept, pseudonymised
+    pseudonym: str | None  # what the kept entries now carry; None if nothing was held
+    compacted: bool  # SQLite: the file was rebuilt, so no copy of what went is left in it
+
+    @property
+    def anything(self) -> bool:
+        """Whether anything was held about the learner (and so changed)."""
+        return bool(
+            self.ratings
+            or self.history
+            or self.attempts
+            or self.access_code
+            or self.sign_in_failures
+            or self.sign_offs
+        )
+
+
 Role = Literal["learner", "tutor"]
 
 
@@ -347,6 +374,8 @@ class Store:
                 schema.metadata.create_all(conn)  # only the tables it lacks; data is untouched
                 for index in schema.added_indexes(version):
                     index.create(conn, checkfirst=True)
+                for statement in schema.replaced_triggers(version, self._dialect):
+                    conn.execute(statement)
                 conn.execute(
                     update(schema.meta)
                     .where(schema.meta.c.key == schema.META_SCHEMA_VERSION)
@@ -726,6 +755,83 @@ class Store:
             )
         return states
 
+    # -- erasure (UK GDPR right to erasure; `nosworkbook learner erase`) --------------------
+
+    def erase_learner(self, cohort: str, learner: str) -> Erased:
+        """Erase what is held about the learner in the cohort, in one transaction: ratings,
+        history, attempts, their access code and the failed sign-ins counted against them.
+
+        Their sign-off entries stay, as the record of what tutors decided and when, with the
+        learner's id replaced by a random pseudonym (one per erasure, so they still group
+        together) and the feedback, which may quote or name them, emptied: the one UPDATE the
+        log's triggers allow. The erasure is recorded (`erasures`) without the id. On SQLite
+        the file is then rebuilt and its WAL emptied, so no copy of what went is left in it.
+        Nothing held: nothing changes, and erasing again is harmless.
+        """
+        import secrets
+
+        cohort, learner = validate.cohort(cohort), validate.learner(learner)
+        pseudonym = schema.ERASED_PREFIX + secrets.token_hex(schema.PSEUDONYM_HEX // 2)
+        so, failed = schema.sign_offs, schema.sign_in_failures
+        tables = (schema.ratings, schema.changes, schema.attempts, schema.access_codes)
+        with self._transaction("erase the learner's records", write=True) as conn:
+            self._lock_learner(conn, cohort, learner)
+            if self._dialect == "sqlite":  # zero deleted rows' bytes (this connection only)
+                conn.exec_driver_sql("PRAGMA secure_delete = ON")
+            counts = {
+                table.name: conn.execute(
+                    delete(table).where(table.c.cohort == cohort, table.c.learner == learner)
+                ).rowcount
+                for table in tables
+            }
+            counts[failed.name] = conn.execute(
+                delete(failed).where(
+                    failed.c.cohort == cohort, failed.c.subject == f"learner:{learner}"
+                )
+            ).rowcount
+            counts[so.name] = conn.execute(
+                update(so)
+                .where(so.c.cohort == cohort, so.c.learner == learner)
+                .values(learner=pseudonym, feedback="")
+            ).rowcount
+            if any(counts.values()):
+                conn.execute(
+                    insert(schema.erasures).values(
+                        cohort=cohort, pseudonym=pseudonym, erased_at=_now(), **counts
+                    )
+                )
+        return Erased(
+            ratings=counts["ratings"],
+            history=counts["changes"],
+            attempts=counts["attempts"],
+            access_code=counts["access_codes"] > 0,
+            sign_in_failures=counts["sign_in_failures"],
+            sign_offs=counts["sign_offs"],
+            pseudonym=pseudonym if any(counts.values()) else None,
+            compacted=self._compact(),
+        )
+
+    def _compact(self) -> bool:
+        """Rebuild the SQLite file from its live rows (VACUUM) and empty its WAL, so neither
+        free pages nor old WAL frames keep a copy of deleted rows. False if that cannot be
+        done now (the erasure stands; erasing again retries) or the store is not a file."""
+        if self._path is None or self._damaged is not None:
+            return False
+        raw = None
+        try:
+            raw = self._engine.raw_connection()
+            cursor = raw.cursor()
+            cursor.execute("VACUUM")
+            busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            cursor.close()
+        except Exception as err:  # sqlite3's, or the pool's
+            logger.warning("progress store %s could not be compacted: %s", self, err)
+            return False
+        finally:
+            if raw is not None:
+                raw.close()
+        return busy == 0
+
     # -- access codes (classroom mode) -----------------------------------------------------
 
     def set_access_code(
@@ -765,8 +871,10 @@ class Store:
             )
         else:
             stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+        # RETURNING, not rowcount: PostgreSQL's driver gives no row count for this insert
+        stmt = stmt.returning(who)
         with self._transaction("save the access code", write=True) as conn:
-            return conn.execute(stmt).rowcount == 1
+            return conn.execute(stmt).first() is not None
 
     def remove_access_code(self, cohort: str, learner: str, *, role: Role = "learner") -> bool:
         """Withdraw a learner's (or tutor's) access code; True if there was one."""

@@ -2,8 +2,8 @@
 
 `meta` holds the application marker and the schema version: a database without it is not
 ours and is never written to; one with a newer version was made by a newer nosworkbook; one
-with an older version is upgraded when it is opened (new tables, with their triggers, and new
-indexes only: nothing is lost).
+with an older version is upgraded when it is opened (new tables, with their triggers, new
+indexes, and triggers replaced by the version that changed them: no data is lost).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 APP_MARKER = "nosworkbook-progress"
-SCHEMA_VERSION = 4  # bump, and add a migration, whenever a table below changes
+SCHEMA_VERSION = 5  # bump, and add a migration, whenever a table below changes
 
 META_APPLICATION = "application"
 META_SCHEMA_VERSION = "schema_version"
@@ -60,6 +60,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """On SQLite, the stored text straight to an aware datetime in one step: a dashboard
+        reads a cohort's whole history (60,000 times and more), and the two-step default
+        (SQLAlchemy's parse, then `process_result_value`) took most of the reading time."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        fallback = super().result_processor(dialect, coltype)
+        parse, utc = datetime.fromisoformat, UTC
+
+        def process(value: Any) -> datetime | None:
+            if isinstance(value, str):
+                try:
+                    moment = parse(value)
+                except ValueError:
+                    pass
+                else:
+                    return (
+                        moment.replace(tzinfo=utc)
+                        if moment.tzinfo is None
+                        else moment.astimezone(utc)
+                    )
+            return fallback(value) if fallback is not None else value
+
+        return process
 
 
 metadata = MetaData()
@@ -167,9 +192,11 @@ sign_in_failures = Table(
 
 # The sign-off log: one row each time a tutor signs off a learner's criterion or returns it
 # with feedback, in the order they did so (`id`, never reused). The latest row of a criterion
-# is where it stands. Rows are only ever added: nothing updates or deletes one, and the
-# database refuses it (the triggers below), so the log stays the record of who decided what,
-# and when. Added in schema version 4.
+# is where it stands. Rows are only ever added, so the log stays the record of who decided
+# what, and when: the database refuses every DELETE and every UPDATE but one (the triggers
+# below), the erasure of a learner's records (`Store.erase_learner`), which puts a pseudonym
+# (ERASED_PREFIX and random hex) in place of the learner's id and empties the feedback,
+# leaving the tutor, criterion, action and time as they were. Added in schema version 4.
 SIGNED_OFF, RETURNED = "signed off", "returned"
 sign_offs = Table(
     "sign_offs",
@@ -186,28 +213,115 @@ sign_offs = Table(
     sqlite_autoincrement=True,
 )
 
+# A learner's erased sign-off entries carry ERASED_PREFIX and PSEUDONYM_HEX random hex digits,
+# one pseudonym per erasure. The colon is outside the learner-id grammar (ids.LEARNER), so no
+# learner's id is ever taken for a pseudonym, nor a pseudonym for an id.
+ERASED_PREFIX = "erased:"
+PSEUDONYM_HEX = 32
+
+# Each erasure of a learner's records (`Store.erase_learner`), so a tutor can show that it was
+# done: when, in which cohort, how many rows of each kind went, and the pseudonym the kept
+# sign-off entries now carry. Never the learner's id. Added in schema version 5.
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cohort", String(64), nullable=False),
+    Column("pseudonym", String(64), nullable=False),
+    Column("erased_at", UTCDateTime, nullable=False),
+    Column("ratings", Integer, nullable=False),
+    Column("changes", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("access_codes", Integer, nullable=False),
+    Column("sign_in_failures", Integer, nullable=False),
+    Column("sign_offs", Integer, nullable=False),  # kept, under the pseudonym
+    sqlite_autoincrement=True,
+)
+
 # The triggers are created with the table (on upgrade too), in each dialect's own spelling.
+# The one UPDATE they let through is an erasure: from a row not yet erased, the learner set
+# to a pseudonym and the feedback to "", every other column unchanged.
 APPEND_ONLY = "the sign-off log is append-only"
-for _ddl in (
-    f"CREATE TRIGGER sign_offs_no_update BEFORE UPDATE ON sign_offs "
-    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END",
-    f"CREATE TRIGGER sign_offs_no_delete BEFORE DELETE ON sign_offs "
-    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END",
-):
-    event.listen(sign_offs, "after_create", DDL(_ddl).execute_if(dialect="sqlite"))
-for _ddl in (
+_UNCHANGED = ("id", "cohort", "criterion", "tutor", "action", "at")
+_SQLITE_ERASURE = " AND ".join(
+    [
+        f"substr(OLD.learner, 1, {len(ERASED_PREFIX)}) IS NOT '{ERASED_PREFIX}'",
+        f"NEW.learner GLOB '{ERASED_PREFIX}{'[0-9a-f]' * PSEUDONYM_HEX}'",
+        "NEW.feedback IS ''",
+        *(f"NEW.{name} IS OLD.{name}" for name in _UNCHANGED),
+    ]
+)
+_SQLITE_NO_UPDATE = (
+    "CREATE TRIGGER sign_offs_no_update BEFORE UPDATE ON sign_offs "
+    f"WHEN NOT coalesce({_SQLITE_ERASURE}, 0) "
+    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+)
+_SQLITE_NO_DELETE = (
+    "CREATE TRIGGER sign_offs_no_delete BEFORE DELETE ON sign_offs "
+    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+)
+_PG_ERASURE = " AND ".join(
+    [
+        f"left(OLD.learner, {len(ERASED_PREFIX)}) <> '{ERASED_PREFIX}'",
+        f"NEW.learner ~ '^{ERASED_PREFIX}[0-9a-f]{{{PSEUDONYM_HEX}}}$'",
+        "NEW.feedback = ''",
+        *(f"NEW.{name} = OLD.{name}" for name in _UNCHANGED),
+    ]
+)
+_PG_REFUSE = (
     "CREATE OR REPLACE FUNCTION nosworkbook_append_only() RETURNS trigger LANGUAGE plpgsql "
-    f"AS $$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$",
-    "CREATE TRIGGER sign_offs_append_only BEFORE UPDATE OR DELETE ON sign_offs "
-    "FOR EACH ROW EXECUTE FUNCTION nosworkbook_append_only()",
+    f"AS $$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$"
+)
+_PG_ERASURE_ONLY = (  # a NULL comparison is not true: refused
+    "CREATE OR REPLACE FUNCTION nosworkbook_erasure_only() RETURNS trigger LANGUAGE plpgsql "
+    f"AS $$ BEGIN IF {_PG_ERASURE} THEN RETURN NEW; END IF; "
+    f"RAISE EXCEPTION '{APPEND_ONLY}'; END $$"
+)
+_PG_NO_UPDATE = (
+    "CREATE TRIGGER sign_offs_no_update BEFORE UPDATE ON sign_offs "
+    "FOR EACH ROW EXECUTE FUNCTION nosworkbook_erasure_only()"
+)
+_PG_NO_DELETE = (
+    "CREATE TRIGGER sign_offs_no_delete BEFORE DELETE ON sign_offs "
+    "FOR EACH ROW EXECUTE FUNCTION nosworkbook_append_only()"
+)
+_PG_NO_TRUNCATE = (
     "CREATE TRIGGER sign_offs_no_truncate BEFORE TRUNCATE ON sign_offs "
-    "FOR EACH STATEMENT EXECUTE FUNCTION nosworkbook_append_only()",
-):
+    "FOR EACH STATEMENT EXECUTE FUNCTION nosworkbook_append_only()"
+)
+for _ddl in (_SQLITE_NO_UPDATE, _SQLITE_NO_DELETE):
+    event.listen(sign_offs, "after_create", DDL(_ddl).execute_if(dialect="sqlite"))
+for _ddl in (_PG_REFUSE, _PG_ERASURE_ONLY, _PG_NO_UPDATE, _PG_NO_DELETE, _PG_NO_TRUNCATE):
     event.listen(sign_offs, "after_create", DDL(_ddl).execute_if(dialect="postgresql"))
+
+# Triggers replaced on tables that already existed, by the version that replaced them: the
+# statements that bring a store of the version before up to date. Version 5 lets the erasure
+# through (version 4 refused every UPDATE: SQLite's sign_offs_no_update, PostgreSQL's
+# sign_offs_append_only for UPDATE and DELETE).
+TRIGGERS_REPLACED_IN: dict[int, tuple[str, dict[str, tuple[str, ...]]]] = {
+    5: (
+        "sign_offs",
+        {
+            "sqlite": ("DROP TRIGGER IF EXISTS sign_offs_no_update", _SQLITE_NO_UPDATE),
+            "postgresql": (
+                _PG_ERASURE_ONLY,
+                "DROP TRIGGER IF EXISTS sign_offs_append_only ON sign_offs",
+                _PG_NO_UPDATE,
+                _PG_NO_DELETE,
+            ),
+        },
+    )
+}
 
 # The schema version in which each table first appeared (1 unless listed). Opening an older
 # store creates the tables it lacks, then the indexes below, and records the new version.
-ADDED_IN = {"access_codes": 2, "sign_in_failures": 3, "sign_offs": 4, "tutor_codes": 4}
+ADDED_IN = {
+    "access_codes": 2,
+    "sign_in_failures": 3,
+    "sign_offs": 4,
+    "tutor_codes": 4,
+    "erasures": 5,
+}
 
 # Indexes added to tables that already existed, by the version that added them.
 INDEXES_ADDED_IN = {"ix_changes_recent": 3, "ix_attempts_recent": 3}
@@ -221,6 +335,17 @@ def added_indexes(since: int) -> list[Index]:
         if ADDED_IN.get(table.name, 1) <= since
         for index in table.indexes
         if INDEXES_ADDED_IN.get(str(index.name), 1) > since
+    ]
+
+
+def replaced_triggers(since: int, dialect: str) -> list[DDL]:
+    """The statements that replace the triggers a store of schema `since` has on tables it
+    already had (a table it lacks is created with today's triggers), oldest change first."""
+    return [
+        DDL(statement)
+        for version, (table, statements) in sorted(TRIGGERS_REPLACED_IN.items())
+        if ADDED_IN.get(table, 1) <= since < version
+        for statement in statements[dialect]
     ]
 
 
