@@ -223,8 +223,98 @@ def serve(
         f"Serving {folder} at {serving.address(host, port, token)} (press Ctrl+C to stop)",
         err=True,
     )
+    if (folder / "tutor.ipynb").is_file():
+        dashboard = serving.address(host, port, token, serving.DASHBOARD_PAGE)
+        click.echo(
+            f"Tutors: the dashboard is at {dashboard} (sign in with a tutor's code)", err=True
+        )
     sys.stderr.flush()
     sys.stdout.flush()
+    os.execve(command[0], command, env)
+
+
+@main.command(name="hub")
+@click.argument("cohort_file", type=click.Path(path_type=Path))
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--store",
+    "store_location",
+    metavar="URL",
+    help="The store with the cohort's access codes and answers "
+    "(default: $NOSWORKBOOK_STORE, else the user data folder).",
+)
+@click.option(
+    "--state",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The hub's own folder: its database, cookie secret and learners' working folders "
+    "(default: <user data folder>/hub/<slug>).",
+)
+@click.option(
+    "--build",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Where nosworkbook build put the cohort (BUILD/<slug>/).",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["voila", "lab"]),
+    default="voila",
+    show_default=True,
+    help="What each learner gets: the workbooks as Voila apps, or JupyterLab.",
+)
+@click.option(
+    "--cull-after",
+    type=int,
+    default=3600,
+    show_default=True,
+    help="Stop a learner's server after this many idle seconds (0: never).",
+)
+@click.option(
+    "--max-servers",
+    type=int,
+    default=40,
+    show_default=True,
+    help="Most learners' servers running at once (0: no cap).",
+)
+def hub(
+    cohort_file: Path,
+    port: int,
+    host: str,
+    store_location: str | None,
+    state: Path | None,
+    build_dir: Path,
+    profile: str,
+    cull_after: int,
+    max_servers: int,
+) -> None:
+    """Run a JupyterHub for a built cohort: learners and tutors sign in with their access codes."""
+    import os
+
+    from nosworkbook.hub import launch
+
+    settings = launch.prepare(
+        cohort_file,
+        build_dir=build_dir,
+        state=state,
+        store=store_location,
+        host=host,
+        port=port,
+        profile=profile,
+        cull_after=cull_after,
+        max_servers=max_servers,
+    )
+    command, env = launch.hub_command(settings)
+    click.echo(
+        f"Hub for {cohort_file} at {launch.address(settings)} (state in {settings.state}; "
+        "press Ctrl+C to stop)",
+        err=True,
+    )
+    sys.stderr.flush()
+    sys.stdout.flush()
+    os.chdir(settings.state)
     os.execve(command[0], command, env)
 
 

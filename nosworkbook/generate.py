@@ -216,8 +216,9 @@ def tutor_notebook() -> NotebookNode:
             "title",
             "# The tutor's dashboard\n\nWhere the cohort stands, as the progress store holds "
             "it when this notebook runs: ratings and sign-offs by unit, where to teach next, "
-            "progress against the due date, exercise scores and distance travelled. It only "
-            "reads: nothing here changes what learners have saved.",
+            "progress against the due date, exercise scores and distance travelled; then the "
+            "sign-off form, which records tutors' decisions. Nothing here changes what "
+            "learners have saved.",
         ),
         _cell(
             "code",
@@ -225,20 +226,40 @@ def tutor_notebook() -> NotebookNode:
             PARAMETERS
             + "\nunits = None  # the cohort's units; None shows every unit"
             + '\nlearners = None  # the roster, [{"id": ..., "name": ...}]; None: everyone '
-            "with saved work",
+            "with saved work"
+            + '\ntutors = None  # the cohort\'s tutors, [{"id": ..., "name": ...}]: they sign in',
             tags=("parameters",),
         ),
         _cell(
             "code",
             "setup",
             "from nosworkbook.portfolio.dashboard_page import Dashboard\n\ndashboard = Dashboard(\n"
-            f"{call_arguments('units=units, learners=learners')}\n)",
+            f"{call_arguments('units=units, learners=learners, tutors=tutors')}\n)",
         ),
+        _cell(
+            "markdown",
+            "sign-in-intro",
+            "## Sign in\n\nTutors sign in with their tutor id and, where tutors have them, the "
+            "access code `nosworkbook cohort codes` gave them. Through the classroom server "
+            "nothing is shown until a tutor has signed in.",
+        ),
+        _cell("code", "sign-in", "dashboard.sign_in()"),
         _cell("code", "heading", "dashboard.heading()"),
     ]
     for name, heading, intro in TUTOR_SECTIONS:
         cells.append(_cell("markdown", f"{name}-intro", f"## {heading}\n\n{intro}"))
         cells.append(_cell("code", name, f"dashboard.{name.replace('-', '_')}()"))
+    cells.append(
+        _cell(
+            "markdown",
+            "review-intro",
+            "## Sign off or return criteria\n\nChoose a learner and a unit to see each "
+            "criterion with the learner's rating, evidence note and exercise scores. Sign it off, "
+            "or return it with feedback the learner will see in their workbook. Every decision "
+            "is kept, with your id and the time, in a log nothing can change.",
+        )
+    )
+    cells.append(_cell("code", "review", "dashboard.review()"))
     return _notebook(cells, "The tutor's dashboard")
 
 

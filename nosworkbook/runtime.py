@@ -21,6 +21,10 @@ BUILDING = "NOSWORKBOOK_BUILD"
 PRELOADED_FOR = "NOSWORKBOOK_PRELOADED_FOR"
 """Set, to the notebook's path, in a kernel that the classroom server keeps ready in a pool."""
 HUB_USER = "JUPYTERHUB_USER"
+HUB_SIGNED_IN = "NOSWORKBOOK_HUB_USER"
+"""Set, to the hub's user, only in the kernels of a learner's server that `nosworkbook hub`
+spawned (`nosworkbook.hub`): the hub checked that user's access code, so the workbook trusts
+it. `JUPYTERHUB_USER` alone is not trusted: any process started from a hub session has it."""
 
 
 def in_voila() -> bool:
@@ -43,6 +47,13 @@ def pooled() -> bool:
 def hub_user() -> str:
     """The JupyterHub user this kernel belongs to, or ''."""
     return os.environ.get(HUB_USER, "")
+
+
+def hub_signed_in() -> str:
+    """The hub's user when the hub has signed them in (`HUB_SIGNED_IN` names the same user as
+    `JUPYTERHUB_USER`), else ''."""
+    user = hub_user()
+    return user if user and os.environ.get(HUB_SIGNED_IN) == user else ""
 
 
 def os_user() -> str:

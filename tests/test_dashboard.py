@@ -33,8 +33,8 @@ from nosworkbook.portfolio.dashboard import (
 )
 from nosworkbook.portfolio.dashboard_page import (
     BUILT,
-    NOT_SERVED,
     NOTHING_SAVED,
+    SIGN_IN_FIRST,
     Bars,
     Dashboard,
     chart,
@@ -369,9 +369,9 @@ def test_a_cohort_with_no_due_date_says_so_and_skips_progress(seeded):
 def test_under_voila_or_in_a_build_the_dashboard_reads_nothing_and_says_why(seeded, monkeypatch):
     monkeypatch.setenv("VOILA_KERNEL_ID", "k-1")
     served = dashboard(seeded)
-    assert served.notice == NOT_SERVED and not served.read
+    assert served.notice == SIGN_IN_FIRST and not served.read
     assert all(not learner.history for learner in served.data.learners)
-    assert served.heat_map().text == "Nothing to show yet."
+    assert "Nothing to show yet." in served.heat_map().value  # a widget, empty until sign-in
     monkeypatch.delenv("VOILA_KERNEL_ID")
     monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
     monkeypatch.setenv("NOSWORKBOOK_BUILD", "1")
@@ -387,11 +387,12 @@ def test_the_dashboard_notebook_is_generated_byte_for_byte_with_one_line_cells()
     assert text == render(tutor_notebook())
     notebook = nbformat.reads(text, as_version=4)
     code = {cell.id: cell.source for cell in notebook.cells if cell.cell_type == "code"}
-    assert list(code) == ["parameters", "setup", *(name.replace("_", "-") for name in SECTIONS)]
+    sections = [name.replace("_", "-") for name in SECTIONS]
+    assert list(code) == ["parameters", "setup", "sign-in", *sections, "review"]
     for name in SECTIONS:
         cell = code[name.replace("_", "-")]
         assert cell == f"dashboard.{name}()" and "\n" not in cell
-    for parameter in (*parameter_names(), "units", "learners"):
+    for parameter in (*parameter_names(), "units", "learners", "tutors"):
         assert f"\n{parameter} = " in "\n" + code["parameters"], parameter
         assert f"{parameter}={parameter}" in code["setup"], parameter
     assert all(cell.outputs == [] for cell in notebook.cells if cell.cell_type == "code")

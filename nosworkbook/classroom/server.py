@@ -274,13 +274,17 @@ def choose_token(host: str, token: str | None) -> str | None:
     return None if is_localhost(host) else secrets.token_urlsafe(24)
 
 
-def address(host: str, port: int, token: str | None = None) -> str:
-    """The address to give learners."""
+def address(host: str, port: int, token: str | None = None, page: str = "") -> str:
+    """The address to give learners (or, with `page`, the address of that page)."""
     shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
     if ":" in shown:
         shown = f"[{shown}]"
     query = f"?token={token}" if token else ""
-    return f"http://{shown}:{port}/{query}"
+    return f"http://{shown}:{port}/{page}{query}"
+
+
+DASHBOARD_PAGE = "voila/render/tutor.ipynb"
+"""Where a cohort build's dashboard is served (behind the tutor's sign-in)."""
 
 
 def build_cohort(cohort_file: Path, out: Path = Path("build")) -> BuildSummary:

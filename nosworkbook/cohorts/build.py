@@ -103,12 +103,14 @@ def sources_for(cohort: Cohort, catalog: Catalog | None = None) -> dict[str, str
 
 def parameters_for(name: str, cohort: Cohort) -> dict[str, Any]:
     """What Papermill injects into one notebook: the cohort's settings, with the units for the
-    index and the dashboard, and the roster for the dashboard alone (never for a workbook)."""
+    index and the dashboard, and the roster and tutors for the dashboard alone (never for a
+    workbook)."""
     parameters = cohort.parameters()
     if name in (INDEX, DASHBOARD):
         parameters["units"] = list(cohort.units)
     if name == DASHBOARD:
         parameters["learners"] = [entry.model_dump() for entry in cohort.learners]
+        parameters["tutors"] = [entry.model_dump() for entry in cohort.tutors]
     return parameters
 
 

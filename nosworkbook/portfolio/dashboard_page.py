@@ -6,20 +6,25 @@ in words, charts with alt text, each followed by a table giving the same figures
 text for other viewers. Everything shown goes through `_html`, which escapes it, so a name or
 a criterion is always text. The figures are worked out in `dashboard`.
 
-Nothing is read in a cohort build (a build never touches the store) or under Voila: the
-classroom server would show the page to anyone who asks, and serving it behind the tutor's
-sign-in is for later.
+Nothing is read in a cohort build (a build never touches the store). Under Voila (the
+classroom server shows the page to anyone who can reach it) nothing is read, and nothing of
+the cohort is sent to the page, until one of the cohort's tutors has signed in with a tutor's
+access code (`Session` with role "tutor"): each section is then a widget, empty until then
+and emptied again on sign-out. In JupyterLab the sections are read when the notebook runs,
+as before; signing in there is needed only to sign off (`review`).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import io
+import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, tzinfo
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from IPython.display import HTML
@@ -27,7 +32,6 @@ from IPython.display import HTML
 from nosworkbook import runtime
 from nosworkbook.catalog import Catalog, load
 from nosworkbook.cohorts import Learner
-from nosworkbook.exercises import for_unit
 from nosworkbook.portfolio.dashboard import (
     MARGIN,
     RULE,
@@ -41,18 +45,22 @@ from nosworkbook.portfolio.dashboard import (
     progress,
     weakest,
 )
+from nosworkbook.portfolio.records import listed_exercises
 from nosworkbook.portfolio.render import when
+from nosworkbook.portfolio.review import Person, ReviewDesk
 from nosworkbook.settings import day_words, read_parameters
 from nosworkbook.store.errors import StoreError
+from nosworkbook.widgets.review import Review
+from nosworkbook.workbook.session import Session
 
 if TYPE_CHECKING:
     from nosworkbook.catalog import Unit
     from nosworkbook.store import Store
     from nosworkbook.store.location import Location
 
-NOT_SERVED = (
-    "The tutor's dashboard is not shown through the classroom server yet, so that nobody sees "
-    "another learner's progress: open tutor.ipynb in JupyterLab instead."
+SIGN_IN_FIRST = (
+    "Sign in above as one of the cohort's tutors, with your tutor's access code, to see the "
+    "cohort's figures."
 )
 BUILT = (
     "This copy was made by a cohort build, which never reads the progress store: open "
@@ -173,13 +181,22 @@ def _text(blocks: Iterable[Block]) -> str:
     return "\n".join(lines)
 
 
+CSS = (
+    "<style>div.nosw-dashboard { line-height: 1.5; } .jp-RenderedHTMLCommon div.nosw-dashboard "
+    "th, .jp-RenderedHTMLCommon div.nosw-dashboard td, div.nosw-dashboard th, div.nosw-dashboard "
+    "td { text-align: left; vertical-align: top; } div.nosw-dashboard caption "
+    "{ text-align: left; font-weight: 600; }</style>"
+)
+"""Text reads from the left, as in the reports (a notebook's tables align numbers right)."""
+
+
 class Section(HTML):
     """One part of the dashboard: HTML in a notebook, plain text anywhere else."""
 
     def __init__(self, blocks: Sequence[Block]) -> None:
         self.blocks = list(blocks)
         self.text = _text(self.blocks)
-        super().__init__(f'<div class="nosw-dashboard">{_html(self.blocks)}</div>')
+        super().__init__(f'<div class="nosw-dashboard">{CSS}{_html(self.blocks)}</div>')
 
     def __str__(self) -> str:
         return self.text
@@ -219,7 +236,18 @@ def chart(bars: Bars) -> bytes:
     with rc_context({"text.parse_math": False, "font.size": 10}):
         rows = len(bars.labels)
         height = 1.6 + 0.3 * rows * max(1, len(bars.series))
-        figure = Figure(figsize=(8, height), dpi=100, layout="constrained")
+        labels = [_short(label) for label in bars.labels]
+        # Margins worked out from the labels, not by a layout engine: matplotlib's constrained
+        # layout took a third of a tall chart's time. Inches, at 10 pt (about 0.085 in a letter).
+        left = 0.3 + 0.085 * max((len(label) for label in labels), default=4)
+        top = 0.55 if bars.legend else 0.2
+        bottom = 0.75
+        last_tick = bars.ticks[-1][1] if bars.ticks else str(int(bars.xmax))
+        right = max(0.25, 0.1 + 0.085 * len(last_tick) / 2)  # half the last tick's label
+        figure = Figure(figsize=(8, height), dpi=100)
+        figure.subplots_adjust(
+            left=left / 8, right=1 - right / 8, top=1 - top / height, bottom=bottom / height
+        )
         axes = figure.add_subplot()
         width = 0.8 / len(bars.series)
         for k, (name, values) in enumerate(bars.series):
@@ -236,16 +264,17 @@ def chart(bars: Bars) -> bytes:
             )
         if bars.band is not None:
             low, line, high, label = bars.band
-            axes.axvspan(max(low, 0), min(high, bars.xmax), color="#d9d9d9", label=label)
-            axes.axvline(line, color="#000000", linestyle="--", linewidth=1.5)
-        axes.set_yticks(range(rows), labels=[_short(label) for label in bars.labels])
-        axes.invert_yaxis()
+            # behind the bars (zorder), so a bar inside the band still shows
+            axes.axvspan(max(low, 0), min(high, bars.xmax), color="#d9d9d9", label=label, zorder=0)
+            axes.axvline(line, color="#000000", linestyle="--", linewidth=1.5, zorder=3)
+        axes.set_yticks(range(rows), labels=labels)
+        axes.set_ylim(rows - 0.5, -0.5)  # the first label at the top, no empty rows around
         axes.set_xlim(0, bars.xmax)
         axes.set_xlabel(bars.xlabel)
         if bars.ticks:
             axes.set_xticks([t for t, _ in bars.ticks], labels=[label for _, label in bars.ticks])
         if bars.legend:
-            figure.legend(loc="outside upper center", ncols=3, frameon=False)
+            figure.legend(loc="upper center", ncols=3, frameon=False)
         out = io.BytesIO()
         figure.savefig(out, format="png", metadata={"Software": None})
     return out.getvalue()
@@ -267,18 +296,22 @@ def read_cohort(
     now: datetime,
 ) -> CohortData:
     """What the store holds for the cohort's learners: the roster's, in its order, or with no
-    roster everyone the store holds work for in the cohort."""
+    roster everyone the store holds work for in the cohort. The history is read without its
+    notes (no figure uses them)."""
     people = [(entry.id, entry.name) for entry in roster] or [
         (learner, "") for learner in store.learners(slug)
     ]
+    held = store.cohort_reports(slug)  # one query per table for the whole cohort
+    history = store.cohort_history(slug, notes=False)  # the figures use no notes
+    nothing: tuple[dict[str, Any], list[Any], dict[str, Any]] = ({}, [], {})
     learners = tuple(
         LearnerData(
             learner,
             learner_name,
-            records=store.load(slug, learner),
-            history=store.history(slug, learner),
-            attempts=store.attempts(slug, learner),
-            sign_offs=store.sign_off_states(slug, learner),
+            records=held.get(learner, nothing)[0],
+            history=history.get(learner, []),
+            attempts=held.get(learner, nothing)[1],
+            sign_offs=held.get(learner, nothing)[2],
         )
         for learner, learner_name in people
     )
@@ -295,9 +328,16 @@ def read_cohort(
 
 
 def _open(location: Location | None) -> tuple[Store | None, str]:
-    """The store, or None and why not: a dashboard never creates one."""
+    """The store, or None and why not: a dashboard never creates one. On the hub, the store
+    service (whose answers are the cohort's only for its tutors)."""
     from nosworkbook.store import Store
     from nosworkbook.store.location import resolve_location, sqlite_path
+    from nosworkbook.store.peek import configured_location
+    from nosworkbook.store.remote import RemoteStore, is_service
+
+    named = configured_location() if location is None else location
+    if is_service(named):
+        return RemoteStore(str(named)), ""  # type: ignore[return-value]
 
     url = resolve_location(location)
     path = sqlite_path(url)
@@ -326,6 +366,51 @@ def _shade(top: int) -> str:
     return next((colour for least, colour, _ in SHADES if top >= least), "")
 
 
+SHOWS_SIGN_OFFS = frozenset({"heat_map"})
+"""The sections a sign-off changes: redrawn after each (the charts of the others take time)."""
+
+SectionMethod = TypeVar("SectionMethod", bound=Any)
+
+
+WARM_UP_AFTER_S = 2.0
+"""Under Voila, what the figures need (the database layer, matplotlib: about a second) is
+imported this long after the page is made, while the tutor types their id and code, so the
+figures are not kept waiting for it when they sign in."""
+
+
+def _warm_up_soon() -> None:
+    def warm_up() -> None:
+        try:
+            import matplotlib.figure  # noqa: F401
+
+            import nosworkbook.store.database  # noqa: F401
+        except Exception:  # the sign-in will say what is wrong
+            pass
+
+    timer = threading.Timer(WARM_UP_AFTER_S, warm_up)
+    timer.name, timer.daemon = "nosworkbook-dashboard-warm-up", True
+    timer.start()
+
+
+def live(method: SectionMethod) -> SectionMethod:
+    """A section that, under Voila, is a widget filled in once a tutor has signed in."""
+
+    @functools.wraps(method)
+    def section(self: Dashboard) -> Any:
+        if not self.live:
+            return method(self)
+        from ipywidgets import HTML as HTMLWidget
+
+        widget = HTMLWidget(layout={"width": "100%"})
+        widget.add_class("jp-RenderedHTMLCommon")  # as a notebook's own output would look
+        widget.add_class("nosw-dashboard-section")
+        self._slots.append((widget, method))
+        self._fill(widget, method)
+        return widget
+
+    return section  # type: ignore[return-value]
+
+
 class Dashboard:
     """The tutor's dashboard for one cohort, read from the store when it is made.
 
@@ -338,6 +423,7 @@ class Dashboard:
         self,
         units: Iterable[str] | None = None,
         learners: Iterable[Mapping[str, str]] | None = None,
+        tutors: Iterable[Mapping[str, str]] | None = None,
         *,
         catalog: Catalog | None = None,
         now: datetime | None = None,
@@ -351,8 +437,15 @@ class Dashboard:
         if missing:
             raise ValueError(f"units: {', '.join(missing)} are not in the catalog")
         roster = tuple(Learner.model_validate(entry) for entry in learners or ())
-        exercises = {e.id: e.title for unit in chosen for e in for_unit(unit.urn)}
+        self.tutors = tuple(Learner.model_validate(entry) for entry in tutors or ())
+        self.catalog, self.roster = catalog, roster
+        self._evidencing = listed_exercises(unit.urn for unit in chosen)
+        exercises = {e.id: e.title for e in self._evidencing}
         self.now = now or datetime.now(UTC)
+        self.live = runtime.in_voila() and not runtime.building()
+        self._slots: list[tuple[Any, Any]] = []
+        self._session: Session | None = None
+        self._desk: ReviewDesk | None = None
         self.notice = ""  # why nothing is shown, when nothing is
         self.read = False  # whether the figures come from the store
         blank = CohortData(
@@ -365,9 +458,10 @@ class Dashboard:
             learners=tuple(LearnerData(p.id, p.name, {}, (), (), {}) for p in roster),
             now=self.now,
         )
-        self.data = blank
-        if runtime.in_voila():
-            self.notice = NOT_SERVED
+        self.data = self._blank = blank
+        if self.live:
+            self.notice = SIGN_IN_FIRST
+            _warm_up_soon()
         elif runtime.building():
             self.notice = BUILT
         else:
@@ -404,13 +498,102 @@ class Dashboard:
         """Whether there are figures to show."""
         return not self.notice
 
+    # -- signing in and signing off ---------------------------------------------------------
+
+    @property
+    def session(self) -> Session:
+        """The tutor's sign-in: only the cohort's tutors, with a tutor's code under Voila."""
+        if self._session is None:
+            self._session = Session(
+                self.parameters, self, role="tutor", people=[t.id for t in self.tutors]
+            )
+        return self._session
+
+    def sign_in(self) -> Any:
+        """The tutor's sign-in form (signing in at once where the tutor is known and tutors
+        have no codes, in JupyterLab)."""
+        session = self.session
+        session.start()
+        return session.sign_in
+
+    def review(self) -> Review:
+        """The sign-off form, empty until a tutor has signed in."""
+        if self._desk is None:
+            self._desk = ReviewDesk(
+                Review(),
+                cohort=self.data.slug,
+                catalog=self.catalog,
+                units=self.data.units,
+                exercises=self._evidencing,
+                learners=self._people,
+                tutors={t.id: t.name for t in self.tutors if t.name},
+                store=lambda: self.session.store,
+                on_decided=self._decided,
+            )
+            if self._session is not None and self._session.learner:
+                self._desk.open(self._session.learner)
+        return self._desk.form
+
+    def _people(self) -> list[Person]:
+        if self.roster:
+            return [Person(p.id, f"{p.name} ({p.id})" if p.name else p.id) for p in self.roster]
+        learners = self.session.store.learners(self.data.slug)
+        return [Person(learner, learner) for learner in learners]
+
+    def _decided(self, learner: str) -> None:
+        """A tutor decided on one of `learner`'s criteria: their sign-offs as the store holds
+        them now, and the live sections again."""
+        if not self.read:
+            return
+        states = self.session.store.sign_off_states(self.data.slug, learner)
+        people = tuple(
+            replace(person, sign_offs=states) if person.id == learner else person
+            for person in self.data.learners
+        )
+        self.data = replace(self.data, learners=people)
+        self._refresh(SHOWS_SIGN_OFFS)
+
+    # `Page` for the session: what signing in and out does to the dashboard.
+
+    def load(self, tutor: str) -> dict[str, Any]:
+        """Under Voila the cohort's figures are read now, for the tutor who signed in."""
+        if self.live:
+            self.notice = ""
+            self._read(self.parameters.store, self._blank, self.roster)
+            if not self.notice and self.data.empty:
+                self.notice = NOTHING_SAVED
+        return {"tutor": tutor}
+
+    def show(self, saved: dict[str, Any]) -> None:
+        self._refresh()
+        if self._desk is not None:
+            self._desk.open(saved["tutor"])
+
+    def clear(self) -> None:
+        if self._desk is not None:
+            self._desk.close()
+        if self.live:
+            self.data, self.read, self.notice = self._blank, False, SIGN_IN_FIRST
+            self._refresh()
+
+    def _fill(self, widget: Any, method: Any) -> None:
+        widget.value = method(self).data
+
+    def _refresh(self, only: frozenset[str] | None = None) -> None:
+        for widget, method in self._slots:
+            if only is None or method.__name__ in only:
+                self._fill(widget, method)
+
     def _nothing(self) -> Section:
         return Section([Para(NOTHING_YET)])
 
     # -- the sections, in the order the notebook shows them --------------------------------
 
+    @live
     def heading(self) -> Section:
         """Which cohort, what it covers, when the figures were read, and the pace rule."""
+        if self.live and not self.read:  # under Voila, before a tutor signs in: nothing of it
+            return Section([Para(self.notice, NOTHING_YET)])
         data = self.data
         name = data.name.strip() or data.slug
         due = f"due by {day_words(data.due)}" if data.due else "no due date"
@@ -428,6 +611,7 @@ class Dashboard:
         blocks.append(Para(RULE, "Behind, on track or ahead."))
         return Section(blocks)
 
+    @live
     def heat_map(self) -> Section:
         """Learners by units: the share of each unit's criteria rated at the top, and signed off."""
         if not self.shown:
@@ -463,6 +647,7 @@ class Dashboard:
             ]
         )
 
+    @live
     def weakest(self) -> Section:
         """The criteria most learners rate at the bottom of the scale: where to teach next."""
         if not self.shown:
@@ -505,6 +690,7 @@ class Dashboard:
             ]
         )
 
+    @live
     def progress(self) -> Section:
         """Each learner's share rated at the top against the share of time elapsed to `due`."""
         data = self.data
@@ -577,6 +763,7 @@ class Dashboard:
             ]
         )
 
+    @live
     def exercise_scores(self) -> Section:
         """Each learner's latest stored score in each exercise they have checked."""
         if not self.shown:
@@ -605,6 +792,7 @@ class Dashboard:
             blocks.append(Para(", ".join(waiting) + ".", "No exercise checked yet:"))
         return Section(blocks)
 
+    @live
     def distance_travelled(self) -> Section:
         """Per learner and unit, the mean first and latest self-ratings, as scale positions."""
         if not self.shown:

@@ -36,6 +36,7 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    literal,
     select,
     true,
     update,
@@ -608,6 +609,25 @@ class Store:
             rows = conn.execute(query.order_by(table.c.id)).all()
         return [Change(*row) for row in rows]
 
+    def cohort_history(self, cohort: str, *, notes: bool = True) -> dict[str, list[Change]]:
+        """Every save in the cohort, per learner, oldest first (as `history` for each): one
+        query for the whole cohort. With `notes=False` the notes are not read (each Change's
+        evidence is ""): the tutor's dashboard needs only ratings and times, and a cohort's
+        notes can run to megabytes. A learner with no save is absent."""
+        table = schema.changes
+        note = table.c.evidence if notes else literal("")
+        query = (
+            select(table.c.learner, table.c.id, table.c.criterion, table.c.rating, note)
+            .add_columns(table.c.changed_at)
+            .where(table.c.cohort == validate.cohort(cohort))
+            .order_by(table.c.id)
+        )
+        found: dict[str, list[Change]] = {}
+        with self._transaction("read the cohort's history", write=False) as conn:
+            for learner, *change in conn.execute(query):
+                found.setdefault(learner, []).append(Change(*change))
+        return found
+
     def learners(self, cohort: str) -> list[str]:
         """Ids of everyone in the cohort who has saved a rating or an attempt, sorted."""
         cohort = validate.cohort(cohort)
@@ -1081,6 +1101,60 @@ class Store:
         with tmp.open("rb") as handle:
             os.fsync(handle.fileno())
 
+    def cohort_reports(
+        self, cohort: str
+    ) -> dict[str, tuple[dict[str, Record], list[Attempt], dict[str, SignOffState]]]:
+        """Per learner, what a report reads: their ratings by criterion (as `load`), their
+        attempts oldest first (as `attempts`) and where each decided criterion stands (as
+        `sign_off_states`); the two mappings in no set order. One query per table for the whole
+        cohort, in one transaction, instead of three per learner; a learner with nothing
+        stored is absent."""
+        r, at, so, ch = schema.ratings.c, schema.attempts.c, schema.sign_offs.c, schema.changes.c
+        cohort = validate.cohort(cohort)
+        latest = (
+            select(func.max(so.id)).where(so.cohort == cohort).group_by(so.learner, so.criterion)
+        )
+        # Saved since the decision: asked as EXISTS, which either of the changes' indexes
+        # answers quickly (a query for the latest save is slow by one of them, and a planner
+        # with no statistics yet may choose it).
+        changed_since = (
+            select(ch.id)
+            .where(
+                ch.cohort == so.cohort,
+                ch.learner == so.learner,
+                ch.criterion == so.criterion,
+                ch.changed_at > so.at,
+            )
+            .exists()
+        )
+        with self._transaction("read the cohort's reports", write=False) as conn:
+            ratings = conn.execute(
+                select(r.learner, r.criterion, r.rating, r.evidence, r.changed_at).where(
+                    r.cohort == cohort
+                )
+            ).all()
+            attempts = conn.execute(
+                select(at.learner, at.id, at.exercise_id, at.answer, at.score, at.attempted_at)
+                .where(at.cohort == cohort)
+                .order_by(at.id)
+            ).all()
+            decided = conn.execute(
+                select(so.learner, so.criterion, so.action, so.tutor, so.feedback, so.at)
+                .add_columns(changed_since)
+                .where(so.id.in_(latest))
+            ).all()
+        learners = {row[0] for rows in (ratings, attempts, decided) for row in rows}
+        found: dict[str, tuple[dict[str, Record], list[Attempt], dict[str, SignOffState]]] = {
+            learner: ({}, [], {}) for learner in sorted(learners)
+        }
+        for learner, criterion, rating, evidence, changed_at in ratings:
+            found[learner][0][criterion] = Record(criterion, rating, evidence, changed_at)
+        for learner, *attempt in attempts:
+            found[learner][1].append(Attempt(*attempt))
+        for learner, criterion, action, tutor, feedback, when, since in decided:
+            found[learner][2][criterion] = SignOffState(action, tutor, feedback, when, bool(since))
+        return found
+
 
 def history_to_drop(rows: list[tuple[int, str | None, datetime, int]]) -> list[int]:
     """Which versions of one criterion to drop, given all of them as (id, rating, changed_at,
@@ -1142,60 +1216,6 @@ def check_store(location: Location | None = None) -> list[str]:
                 return found
     with Store(url):
         return []
-
-    def cohort_reports(
-        self, cohort: str
-    ) -> dict[str, tuple[dict[str, Record], list[Attempt], dict[str, SignOffState]]]:
-        """Per learner, what a report reads: their ratings by criterion (as `load`), their
-        attempts oldest first (as `attempts`) and where each decided criterion stands (as
-        `sign_off_states`); the two mappings in no set order. One query per table for the whole
-        cohort, in one transaction, instead of three per learner; a learner with nothing
-        stored is absent."""
-        r, at, so, ch = schema.ratings.c, schema.attempts.c, schema.sign_offs.c, schema.changes.c
-        cohort = validate.cohort(cohort)
-        latest = (
-            select(func.max(so.id)).where(so.cohort == cohort).group_by(so.learner, so.criterion)
-        )
-        # Saved since the decision: asked as EXISTS, which either of the changes' indexes
-        # answers quickly (a query for the latest save is slow by one of them, and a planner
-        # with no statistics yet may choose it).
-        changed_since = (
-            select(ch.id)
-            .where(
-                ch.cohort == so.cohort,
-                ch.learner == so.learner,
-                ch.criterion == so.criterion,
-                ch.changed_at > so.at,
-            )
-            .exists()
-        )
-        with self._transaction("read the cohort's reports", write=False) as conn:
-            ratings = conn.execute(
-                select(r.learner, r.criterion, r.rating, r.evidence, r.changed_at).where(
-                    r.cohort == cohort
-                )
-            ).all()
-            attempts = conn.execute(
-                select(at.learner, at.id, at.exercise_id, at.answer, at.score, at.attempted_at)
-                .where(at.cohort == cohort)
-                .order_by(at.id)
-            ).all()
-            decided = conn.execute(
-                select(so.learner, so.criterion, so.action, so.tutor, so.feedback, so.at)
-                .add_columns(changed_since)
-                .where(so.id.in_(latest))
-            ).all()
-        learners = {row[0] for rows in (ratings, attempts, decided) for row in rows}
-        found: dict[str, tuple[dict[str, Record], list[Attempt], dict[str, SignOffState]]] = {
-            learner: ({}, [], {}) for learner in sorted(learners)
-        }
-        for learner, criterion, rating, evidence, changed_at in ratings:
-            found[learner][0][criterion] = Record(criterion, rating, evidence, changed_at)
-        for learner, *attempt in attempts:
-            found[learner][1].append(Attempt(*attempt))
-        for learner, criterion, action, tutor, feedback, when, since in decided:
-            found[learner][2][criterion] = SignOffState(action, tutor, feedback, when, bool(since))
-        return found
 
 
 def open_store(location: Location | None = None) -> Store:

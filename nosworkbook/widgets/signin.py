@@ -37,6 +37,7 @@ class SignIn(KernelOwnedWidget):
     _css = _STATIC / "signin.css"
 
     learner = traitlets.Unicode("").tag(sync=True)  # what the box shows
+    id_label = traitlets.Unicode("Learner").tag(sync=True)  # the box's name ("Tutor": dashboard)
     signed_in = traitlets.Unicode("").tag(sync=True)  # who is signed in, "" for nobody
     ask_code = traitlets.Bool(False).tag(sync=True)  # classroom mode: an access code too
     message = traitlets.Unicode("").tag(sync=True)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from typing import Any, Protocol
+from collections.abc import Collection
+from typing import Any, Literal, Protocol
 
 from nosworkbook import ids, runtime
 from nosworkbook.classroom.access import Throttle
@@ -28,6 +29,14 @@ from nosworkbook.widgets.signin import SignIn
 logger = logging.getLogger(__name__)
 
 NO_MATCH = "That learner id and access code do not match. Check them, or ask your tutor."
+TUTOR_NO_MATCH = (
+    "That tutor id and access code do not match. Check them, or ask whoever runs the classroom."
+)
+NOT_A_TUTOR = "That id is not one of this cohort's tutors. Check it against the cohort file."
+NO_TUTOR_CODES = (
+    "Tutors sign in here with an access code, and this cohort's tutors have none yet: ask "
+    "whoever runs the classroom to run nosworkbook cohort codes."
+)
 NOT_LOADED = "Your saved answers could not be loaded. Please tell your tutor."
 NOT_CHECKED = "Your access code could not be checked. Please tell your tutor."
 
@@ -57,6 +66,9 @@ def default_learner() -> str:
     return ""
 
 
+Role = Literal["learner", "tutor"]
+
+
 class Page(Protocol):
     """What a page does with a learner's answers; the session decides when."""
 
@@ -77,10 +89,21 @@ class Session:
     """Sign-in and the store for one page of one cohort."""
 
     def __init__(
-        self, parameters: WorkbookParameters, page: Page, auto_sign_in: bool | None = None
+        self,
+        parameters: WorkbookParameters,
+        page: Page,
+        auto_sign_in: bool | None = None,
+        *,
+        role: Role = "learner",
+        people: Collection[str] | None = None,
     ) -> None:
+        """`role` "tutor" is the dashboard's door: only `people` (the cohort's tutors) get in,
+        with a tutor's access code where tutors have codes, and always with one under Voila
+        (where anyone who can reach the server could otherwise type a tutor's id)."""
         self.cohort = parameters.cohort
         self.page = page
+        self.role: Role = role
+        self.people = frozenset(people) if people is not None else None
         self._store_location = parameters.store
         self._store: Any = None
         self._store_lock = threading.Lock()
@@ -88,7 +111,7 @@ class Session:
         self.learner = ""
         self.client = secrets.token_hex(8)
         """This page, for the sign-in throttle: failures from it are counted together."""
-        self.sign_in = SignIn()
+        self.sign_in = SignIn(id_label="Tutor" if role == "tutor" else "Learner")
         self.sign_in.on_submit(self.sign_in_as)
         self.sign_in.on_sign_out(self.sign_out)
         building = runtime.building()
@@ -101,10 +124,32 @@ class Session:
 
     def start(self) -> None:
         """Sign in straight away where the learner is known (JupyterLab, JupyterHub), unless
-        the cohort is in classroom mode: then every learner signs in with their code."""
+        the cohort is in classroom mode: then every learner signs in with their code. A
+        learner whom `nosworkbook hub` signed in with their code (`runtime.hub_signed_in`) is
+        signed in here too, code or not: no second sign-in."""
+        hub = "" if runtime.building() else runtime.hub_signed_in()
+        if ids.is_learner(hub) and self._on_roster(hub):
+            self.sign_in_as(hub, checked_by_hub=True)
+            return
         learner = default_learner() if self._auto and not self.classroom else ""
+        if self.people is not None and learner not in self.people:
+            learner = ""  # the dashboard: only one of the cohort's tutors is signed in so
         if learner:
             self.sign_in_as(learner)
+
+    def _on_roster(self, person: str) -> bool:
+        """Whether the hub's user may be signed in to this page without a code: outside
+        classroom mode anyone; in it, someone holding a code of this page's role (a learner's
+        for a workbook, a tutor's for the dashboard)."""
+        if self.people is not None and person not in self.people:
+            return False
+        if not self.classroom:
+            return True
+        try:
+            return person in self.store.access_roster(self.cohort, role=self.role)
+        except Exception:  # reported when they sign in
+            logger.debug("could not read the access roster", exc_info=True)
+            return False
 
     @property
     def store(self) -> Any:
@@ -129,6 +174,13 @@ class Session:
         opened on a thread while the learner reads the page (`OPEN_STORE_AFTER_S`), so
         signing in does not wait either (thirty learners signing in at once would otherwise
         wait seconds)."""
+        if self.role == "tutor":
+            try:
+                self.sign_in.ask_code = self._has_codes() or runtime.in_voila()
+            except Exception:  # reported when the tutor signs in
+                logger.debug("could not check for tutors' access codes", exc_info=True)
+                self.sign_in.ask_code = runtime.in_voila()
+            return self.sign_in.ask_code
         known = (
             None if runtime.pooled() else peek.has_access_codes(self._store_location, self.cohort)
         )
@@ -154,29 +206,46 @@ class Session:
         self._warming.name, self._warming.daemon = "nosworkbook-store", True
         self._warming.start()
 
-    def _prompt(self) -> str:
-        if self.classroom:
-            return "Type your learner id and access code, then choose Sign in."
-        return "Type your learner id and choose Sign in."
+    def _has_codes(self) -> bool:
+        """Whether the cohort's learners (or, on the dashboard, its tutors) have access codes."""
+        if self.role == "tutor":
+            return bool(self.store.access_roster(self.cohort, role="tutor"))
+        return self.store.has_access_codes(self.cohort)
 
-    def sign_in_as(self, learner: str, code: str = "") -> bool:
+    def _prompt(self) -> str:
+        who = self.role
+        if self.classroom:
+            return f"Type your {who} id and access code, then choose Sign in."
+        return f"Type your {who} id and choose Sign in."
+
+    def sign_in_as(self, learner: str, code: str = "", *, checked_by_hub: bool = False) -> bool:
         """Load `learner`'s answers; returns False (and says why) if that is not possible.
 
-        In classroom mode `code` must be the learner's access code. Whoever was signed in is
-        signed out first, so a failed attempt leaves nobody's answers on screen.
+        In classroom mode `code` must be the learner's access code, unless the hub has checked
+        it (`checked_by_hub`, only for the hub's own user: the form never passes it). Whoever
+        was signed in is signed out first, so a failed attempt leaves nobody's answers on
+        screen.
         """
+        checked_by_hub = checked_by_hub and learner == runtime.hub_signed_in()
         if not ids.is_learner(learner):
-            self.sign_in.show(f"{learner!r} is not a valid learner id.", error=True)
+            self.sign_in.show(f"{learner!r} is not a valid {self.role} id.", error=True)
             return False
         self._drop()
         try:
-            classroom = self.store.has_access_codes(self.cohort)
+            classroom = self._has_codes()
         except Exception as exc:  # the store is unreachable or unusable: say so, keep nothing
             # The learner sees a plain sentence; where the store is and what failed go to the log.
             logger.warning("could not open the progress store: %s", exc, exc_info=True)
             return self._refuse(NOT_LOADED)
-        self.sign_in.ask_code = classroom
-        if classroom and not self._code_matches(learner, code):
+        if self.role == "tutor":
+            self.sign_in.ask_code = classroom or runtime.in_voila()
+            if not classroom and runtime.in_voila():
+                return self._refuse(NO_TUTOR_CODES)
+            if not classroom and self.people is not None and learner not in self.people:
+                return self._refuse(NOT_A_TUTOR)
+        else:
+            self.sign_in.ask_code = classroom
+        if classroom and not checked_by_hub and not self._code_matches(learner, code):
             return False
         try:
             saved = self.page.load(learner)
@@ -187,7 +256,10 @@ class Session:
         self.sign_in.learner = learner
         self.sign_in.signed_in = learner
         self.page.show(saved)
-        greeting = "Your saved answers are shown below." if saved else "Nothing saved yet."
+        if self.role == "tutor":
+            greeting = "The cohort's figures and the sign-off form are shown below."
+        else:
+            greeting = "Your saved answers are shown below." if saved else "Nothing saved yet."
         self.sign_in.show(f"Signed in as {learner}. {greeting}")
         return True
 
@@ -199,12 +271,14 @@ class Session:
             wait = throttle.wait(store, self.cohort, learner, self.client)
             if wait:
                 return self._refuse(locked_out(wait))
-            allowed = store.verify_access(self.cohort, learner, code)
+            allowed = store.verify_access(self.cohort, learner, code, role=self.role)
+            if allowed and self.people is not None and learner not in self.people:
+                allowed = False  # a code left over for someone no longer in the cohort file
             if allowed:
                 throttle.succeeded(store, self.cohort, learner)
                 return True
-            logger.info("a sign-in to cohort %s did not match", self.cohort)
-            message = NO_MATCH
+            logger.info("a %s sign-in to cohort %s did not match", self.role, self.cohort)
+            message = TUTOR_NO_MATCH if self.role == "tutor" else NO_MATCH
             if throttle.failed(store, self.cohort, learner, self.client):
                 message += " " + locked_out(throttle.wait(store, self.cohort, learner, self.client))
         except Exception as exc:

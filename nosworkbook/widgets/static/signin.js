@@ -1,4 +1,5 @@
-// Sign-in form: a labelled textbox ("Learner"), an optional access code, a button.
+// Sign-in form: a labelled textbox ("Learner", or "Tutor" on the dashboard), an optional
+// access code, a button.
 let counter = 0;
 
 function render({ model, el }) {
@@ -9,7 +10,7 @@ function render({ model, el }) {
 
   const learnerLabel = document.createElement("label");
   learnerLabel.htmlFor = `${uid}-learner`;
-  learnerLabel.textContent = "Learner";
+  learnerLabel.textContent = model.get("id_label") || "Learner";
   const learner = document.createElement("input");
   learner.id = `${uid}-learner`;
   learner.type = "text";
