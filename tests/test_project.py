@@ -120,7 +120,7 @@ LAYERS = [
     {"nosworkbook.exercises"},
     {"nosworkbook.widgets", "nosworkbook.generate"},
     {"nosworkbook.workbook", "nosworkbook.cohorts", "nosworkbook.portfolio"},
-    {"nosworkbook.classroom", "nosworkbook.testing"},
+    {"nosworkbook.classroom", "nosworkbook.hub", "nosworkbook.testing"},
     {"nosworkbook.cli", "nosworkbook.__main__"},
 ]
 

@@ -58,7 +58,7 @@ def _answers(port: int) -> bool:
 
 
 def _serve(args: list[str], folder: Path, env: dict[str, str], log: Path) -> None:
-    port = 8866
+    port = 8000 if args[1] == "hub" else 8866  # each command's default
     if "--port" in args:
         port = int(args[args.index("--port") + 1])
     with log.open("wb") as out:
@@ -101,7 +101,7 @@ def test_every_command_the_readme_prints_runs_as_printed(tmp_path):
     for number, command in enumerate(readme_commands()[2:], 1):
         args = shlex.split(command)
         log = tmp_path / f"command-{number}.log"
-        if args[:2] == [".venv/bin/nosworkbook", "serve"]:
+        if args[0] == ".venv/bin/nosworkbook" and args[1] in ("serve", "hub"):
             _serve(args, folder, env, log)
         else:
             done = subprocess.run(

@@ -31,9 +31,10 @@ if TYPE_CHECKING:
         SignOff,
         SignOffState,
         Store,
-        open_store,
     )
     from nosworkbook.store.location import default_location, resolve_location
+    from nosworkbook.store.opening import open_store
+    from nosworkbook.store.remote import RemoteStore
 
 
 _LAZY = {
@@ -47,7 +48,8 @@ _LAZY = {
     "SignOff": "database",
     "SignOffState": "database",
     "Store": "database",
-    "open_store": "database",
+    "open_store": "opening",
+    "RemoteStore": "remote",
 }
 
 __all__ = [
