@@ -165,8 +165,19 @@ class Browser:
             return reply, visited[-25:]
 
     def open_unit(self, person: str, urn: str) -> tuple[str, str]:
-        """Open a unit of `person`'s server through the hub: (the page, its kernel id)."""
-        reply, visited = self.follow(f"/user/{person}/voila/render/{urn}.ipynb")
+        """Open a unit of `person`'s server through the hub: (the page, its kernel id).
+
+        The hub answers 503 ("your server is not running") while a server it has just
+        counted as started is not yet reachable, as after a cull frees a place under the cap;
+        a learner then starts it again from that page, and so does this, for up to
+        SPAWN_SECONDS."""
+        deadline = time.monotonic() + SPAWN_SECONDS
+        while True:
+            reply, visited = self.follow(f"/user/{person}/voila/render/{urn}.ipynb")
+            if reply.status_code != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+            self.follow("/hub/spawn")
         assert reply.status_code == 200, (reply.status_code, visited, reply.text[:500])
         return reply.text, KERNEL_ID.search(reply.text)[1]
 
