@@ -100,9 +100,12 @@ class Run:
         self.load_seconds = time.monotonic() - self.started
 
     def saved(self) -> list[dict]:
+        """The records written whole so far: the kernel appends a line at a time, and a long
+        one (a 20,000-emoji note) can be read while it is still being written."""
         if not self.log.exists():
             return []
-        return [json.loads(line) for line in self.log.read_text().splitlines()]
+        whole = self.log.read_text().split("\n")[:-1]  # the last piece has no newline yet
+        return [json.loads(line) for line in whole if line]
 
     def wait_saved(self, predicate, timeout: float = 20) -> list[dict]:
         """Poll the callback log until `predicate(records)` holds."""
