@@ -77,3 +77,18 @@ def sigterm_as_ctrl_c() -> None:
     """Handle SIGTERM as Ctrl-C, so a killed run stops its servers and kernels as it would on
     Ctrl-C (the `finally` blocks run)."""
     signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def write_section(results: str, heading: str, text: str, title: str) -> None:
+    """Put `text` (a section starting with `heading`) into benchmarks/`results`, in place of
+    that section if it is there, else at the end, keeping every other section as it is; a new
+    file starts with `title`."""
+    target = HERE / results
+    old = target.read_text() if target.exists() else f"{title}\n"
+    if heading in old:
+        before, _, after = old.partition(heading)
+        rest = after.split("\n## ", 1)
+        new = before + text + ("\n## " + rest[1] if len(rest) > 1 else "")
+    else:
+        new = old.rstrip("\n") + "\n\n" + text
+    target.write_text(new)

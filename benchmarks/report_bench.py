@@ -41,7 +41,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import HERE, ROOT, machine, versions
+import common
+from common import ROOT, machine, versions
 from sqlalchemy import create_engine, insert
 from tqdm import tqdm
 
@@ -337,16 +338,8 @@ def report(info: dict[str, Any], results: dict[str, dict[str, Any]], notes: list
 
 
 def write_section(text: str) -> None:
-    """Put `text` into tutor.md, replacing this benchmark's section and keeping any other."""
-    target = HERE / "tutor.md"
-    old = target.read_text() if target.exists() else "# The tutor's tools: benchmarks\n"
-    if HEADING in old:
-        before, _, after = old.partition(HEADING)
-        rest = after.split("\n## ", 1)
-        new = before + text + ("\n## " + rest[1] if len(rest) > 1 else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    target.write_text(new)
+    """Put `text` into tutor.md in place of this benchmark's section, keeping the others."""
+    common.write_section("tutor.md", HEADING, text, "# The tutor's tools: benchmarks")
 
 
 def main() -> None:

@@ -37,7 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import HERE, machine, percentile, sigterm_as_ctrl_c, versions
+import common
+from common import machine, percentile, sigterm_as_ctrl_c, versions
 
 from nosworkbook.hub.store_service import POSTGRES_WRITERS, READERS
 
@@ -319,16 +320,8 @@ def sizing(rows: list[dict[str, Any]], extra: dict[str, Any]) -> list[str]:
 
 
 def write_section(text: str) -> None:
-    """Put `text` into hub.md in place of its section, leaving the rest as it is."""
-    target = HERE / "hub.md"
-    old = target.read_text() if target.exists() else "# JupyterHub\n"
-    if HEADING in old:
-        before, _, after = old.partition(HEADING)
-        rest = after.split("\n## ", 1)
-        new = before + text + ("\n## " + rest[1] if len(rest) > 1 else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    target.write_text(new)
+    """Put `text` into hub.md in place of this benchmark's section, keeping the others."""
+    common.write_section("hub.md", HEADING, text, "# JupyterHub")
 
 
 def main() -> None:
