@@ -224,7 +224,7 @@ def main() -> None:
         ratings = seed(sqlite_url)
         saves = ratings + add_history(sqlite_url)
         results["SQLite"] = measure(sqlite_url, cohort, args.runs)
-        with postgres(base / "pg") as pg_url:
+        with postgres() as pg_url:
             seed(pg_url)
             add_history(pg_url)
             results["PostgreSQL"] = measure(pg_url, cohort, args.runs)

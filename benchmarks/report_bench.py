@@ -28,9 +28,7 @@ import contextlib
 import glob
 import io
 import os
-import pwd
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -50,6 +48,7 @@ from nosworkbook.catalog import load
 from nosworkbook.cohorts import load_cohort
 from nosworkbook.exercises import all_exercises
 from nosworkbook.store import Store, schema
+from nosworkbook.testing import postgres_bin, postgres_cluster
 
 HEADING = "## Reports: one learner's PDF and the whole cohort's CSV"
 LEARNERS = 30
@@ -214,42 +213,11 @@ def breakdown(cohort: Path, url: str) -> dict[str, dict[str, float]]:
     return {"pdf": pdf, "csv": csv}
 
 
-def _postgres_bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else None
-
-
-def _as_postgres(*command: str) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
-
-
 @contextlib.contextmanager
-def postgres(base: Path) -> Iterator[str]:
-    """A throwaway PostgreSQL cluster on a Unix socket in `base`; its URL."""
-    initdb, pg_ctl, createdb = (_postgres_bin(n) for n in ("initdb", "pg_ctl", "createdb"))
-    assert initdb and pg_ctl and createdb
-    data, sockets = base / "data", base / "sockets"
-    sockets.mkdir(parents=True)
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        for path in (base, sockets):
-            os.chown(path, user.pw_uid, user.pw_gid)
-    run = {"check": True, "capture_output": True, "timeout": 120}
-    subprocess.run(_as_postgres(initdb, "-D", str(data), "-U", "nosw", "--auth=trust"), **run)
-    options = f"-c listen_addresses='' -k {sockets}"
-    log = str(base / "log")
-    subprocess.run(
-        _as_postgres(pg_ctl, "-D", str(data), "-o", options, "-w", "-l", log, "start"), **run
-    )
-    try:
-        subprocess.run(_as_postgres(createdb, "-h", str(sockets), "-U", "nosw", "progress"), **run)
-        yield f"postgresql+psycopg://nosw@/progress?host={sockets}"
-    finally:
-        subprocess.run(
-            _as_postgres(pg_ctl, "-D", str(data), "-m", "fast", "stop"),
-            capture_output=True,
-            timeout=60,
-        )
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on a Unix socket (`nosworkbook.testing`); its URL."""
+    with postgres_cluster() as database:
+        yield database("progress")
 
 
 def verdict(seconds: float, target: float) -> str:
@@ -366,22 +334,18 @@ def main() -> None:
         info["breakdown"] = breakdown(cohort, url)
         if args.no_postgres:
             notes.append("PostgreSQL was not run (`--no-postgres`).")
-        elif _postgres_bin("initdb") is None:
+        elif not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
             notes.append(
                 "PostgreSQL was not run: no server is installed here (`scripts/setup.sh --test` "
                 "installs Debian's)."
             )
         else:
-            base = Path(tempfile.mkdtemp(prefix="nosw-report-bench-pg-"))
-            try:
-                with postgres(base) as pg_url:
-                    seed(pg_url)
-                    print("PostgreSQL:", flush=True)
-                    found = measure(folder, cohort, pg_url, args.runs)
-                    results["PostgreSQL"] = {"ratings": ratings, **found}
-                info["versions"]["PostgreSQL"] = Path(_postgres_bin("initdb") or "").parts[-3]
-            finally:
-                shutil.rmtree(base, ignore_errors=True)
+            with postgres() as pg_url:
+                seed(pg_url)
+                print("PostgreSQL:", flush=True)
+                found = measure(folder, cohort, pg_url, args.runs)
+                results["PostgreSQL"] = {"ratings": ratings, **found}
+            info["versions"]["PostgreSQL"] = Path(postgres_bin("initdb")).parts[-3]
             notes.append(
                 "PostgreSQL: a throwaway cluster on a Unix socket on the same machine, default "
                 "settings."

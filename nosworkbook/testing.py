@@ -1,4 +1,5 @@
-"""Helpers the test suite and the benchmarks share: servers, their kernels, and Chromium.
+"""Helpers the test suite and the benchmarks share: servers, their kernels, Chromium, and
+throwaway PostgreSQL clusters.
 
 Both start Jupyter servers (Voila, JupyterLab, `nosworkbook serve`) as subprocesses and must
 leave nothing running afterwards, also when a run fails half-way; both drive a headless
@@ -11,15 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import glob
 import os
+import pwd
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -223,3 +228,59 @@ def run_apart(coroutine: Coroutine[Any, Any, Any], timeout: float = 120.0) -> An
     if "value" not in outcome:
         raise TimeoutError(f"the coroutine did not finish in {timeout:.0f} s")
     return outcome["value"]
+
+
+def postgres_bin(name: str) -> str:
+    """A program of Debian's PostgreSQL server (initdb, pg_ctl, createdb), newest version."""
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        raise RuntimeError(f"PostgreSQL's {name} is missing: run scripts/setup.sh --test")
+    return found[-1]
+
+
+def as_postgres(*command: str) -> list[str]:
+    """Run as the postgres user when we are root (PostgreSQL refuses to run as root)."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *command]
+    return list(command)
+
+
+@contextlib.contextmanager
+def postgres_cluster(settings: str = "") -> Iterator[Callable[[str], str]]:
+    """A throwaway PostgreSQL cluster in a temporary folder, on a Unix socket (no TCP port),
+    for the tests and benchmarks; yields a function that makes an empty database and gives
+    its URL. `settings` are extra server options ("-c max_connections=200")."""
+    base = Path(tempfile.mkdtemp(prefix="nosw-pg-"))
+    base.chmod(0o755)
+    data, sockets = base / "data", base / "sockets"
+    sockets.mkdir()
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        for path in (base, sockets):
+            os.chown(path, user.pw_uid, user.pw_gid)
+    run: dict[str, Any] = {"check": True, "capture_output": True, "timeout": 180}
+    subprocess.run(
+        as_postgres(postgres_bin("initdb"), "-D", str(data), "-U", "nosw", "--auth=trust"), **run
+    )
+    options = f"-c listen_addresses='' -k {sockets} -c fsync=on {settings}".strip()
+    ctl = postgres_bin("pg_ctl")
+    subprocess.run(
+        as_postgres(ctl, "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start"),
+        **run,
+    )
+
+    def database(name: str) -> str:
+        subprocess.run(
+            as_postgres(postgres_bin("createdb"), "-h", str(sockets), "-U", "nosw", name), **run
+        )
+        return f"postgresql+psycopg://nosw@/{name}?host={sockets}"
+
+    try:
+        yield database
+    finally:
+        subprocess.run(
+            as_postgres(ctl, "-D", str(data), "-m", "immediate", "stop"),
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(base, ignore_errors=True)

@@ -12,14 +12,8 @@ change. The same runs on a throwaway PostgreSQL cluster at the end.
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
 import re
-import shutil
 import sqlite3
-import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +30,7 @@ from nosworkbook.cohorts import load_cohort
 from nosworkbook.portfolio import collect, to_csv
 from nosworkbook.portfolio.dashboard_page import Dashboard
 from nosworkbook.store import Erased, Store, StoreError, open_store, schema
+from nosworkbook.testing import postgres_cluster
 
 C = "retail-l2"
 A, B = "a.khan", "b.jones"
@@ -596,58 +591,14 @@ def test_cli_refuses_a_cohort_file_that_does_not_exist(closed, tmp_path) -> None
 
 
 # -- PostgreSQL -----------------------------------------------------------------------------
-# A throwaway cluster on a Unix socket, as in test_store_postgres.py; a database per test.
-
-
-def _bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    assert found, f"PostgreSQL's {name} is missing: run scripts/setup.sh --test"
-    return found[-1]
-
-
-def _as_postgres(*command: str) -> list[str]:
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *command]
-    return list(command)
+# A throwaway cluster on a Unix socket (nosworkbook.testing); a database per test.
 
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[Callable[[str], str]]:
     """A function that makes a new, empty database and gives its URL."""
-    base = Path(tempfile.mkdtemp(prefix="nosw-pg-erase-"))
-    data, sockets = base / "data", base / "sockets"
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        for path in (base, sockets):
-            os.chown(path, user.pw_uid, user.pw_gid)
-    run: dict[str, Any] = {"check": True, "capture_output": True, "timeout": 120}
-    subprocess.run(
-        _as_postgres(_bin("initdb"), "-D", str(data), "-U", "nosw", "--auth=trust"), **run
-    )
-    options = f"-c listen_addresses='' -k {sockets}"
-    subprocess.run(
-        _as_postgres(
-            _bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start"
-        ),
-        **run,
-    )
-
-    def database(name: str) -> str:
-        subprocess.run(
-            _as_postgres(_bin("createdb"), "-h", str(sockets), "-U", "nosw", name), **run
-        )
-        return f"postgresql+psycopg://nosw@/{name}?host={sockets}"
-
-    try:
+    with postgres_cluster() as database:
         yield database
-    finally:
-        subprocess.run(
-            _as_postgres(_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"),
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_on_postgresql_nothing_of_hers_is_left_and_the_rest_is_as_it_was(

@@ -6,69 +6,22 @@ Debian's PostgreSQL, which the test set-up installs.
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from nosworkbook.store import StoreError, open_store
-
-
-def _bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    assert found, f"PostgreSQL's {name} is missing: run scripts/setup.sh --test"
-    return found[-1]
-
-
-def _as_postgres(*command: str) -> list[str]:
-    """Run as the postgres user when we are root (PostgreSQL refuses to run as root)."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *command]
-    return list(command)
+from nosworkbook.testing import postgres_cluster
 
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
-    base = Path(tempfile.mkdtemp(prefix="nosw-pg-"))
-    data, sockets = base / "data", base / "sockets"
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        for path in (base, sockets):
-            os.chown(path, user.pw_uid, user.pw_gid)
-    run = {"check": True, "capture_output": True, "timeout": 120}
-    subprocess.run(
-        _as_postgres(_bin("initdb"), "-D", str(data), "-U", "nosw", "--auth=trust"), **run
-    )
-    options = f"-c listen_addresses='' -k {sockets} -c fsync=on"
-    subprocess.run(
-        _as_postgres(
-            _bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start"
-        ),
-        **run,
-    )
-    try:
-        for database in ("progress", "foreign"):
-            subprocess.run(
-                _as_postgres(_bin("createdb"), "-h", str(sockets), "-U", "nosw", database), **run
-            )
-        yield f"postgresql+psycopg://nosw@/progress?host={sockets}"
-    finally:
-        subprocess.run(
-            _as_postgres(_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"),
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+    with postgres_cluster() as database:
+        database("foreign")
+        yield database("progress")
 
 
 def test_save_load_history_and_attempts(postgres):

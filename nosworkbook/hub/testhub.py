@@ -9,9 +9,7 @@ with an admin service's token, as the hub issues a server's token.
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
 import secrets
 import shutil
 import signal
@@ -181,50 +179,10 @@ class Hub:
         return self.api("POST", f"users/{user}/tokens", json={"scopes": wanted})["token"]
 
 
-def _postgres_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if not found:
-        raise RuntimeError(f"PostgreSQL's {name} is missing: run scripts/setup.sh --test")
-    return found[-1]
-
-
-def _as_postgres(*command: str) -> list[str]:
-    """Run as the postgres user when we are root (PostgreSQL refuses to run as root)."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *command]
-    return list(command)
-
-
 @contextmanager
 def postgres(database: str = "progress") -> Iterator[str]:
     """A throwaway PostgreSQL cluster on a Unix socket (no TCP port); its database's URL."""
-    base = Path(tempfile.mkdtemp(prefix="nosw-pg-"))
-    data, sockets = base / "data", base / "sockets"
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        for path in (base, sockets):
-            os.chown(path, user.pw_uid, user.pw_gid)
-    run: dict[str, Any] = {"check": True, "capture_output": True, "timeout": 180}
-    subprocess.run(
-        _as_postgres(_postgres_bin("initdb"), "-D", str(data), "-U", "nosw", "--auth=trust"), **run
-    )
-    options = f"-c listen_addresses='' -k {sockets} -c fsync=on -c max_connections=200"
-    ctl = _postgres_bin("pg_ctl")
-    subprocess.run(
-        _as_postgres(ctl, "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start"),
-        **run,
-    )
-    try:
-        subprocess.run(
-            _as_postgres(_postgres_bin("createdb"), "-h", str(sockets), "-U", "nosw", database),
-            **run,
-        )
-        yield f"postgresql+psycopg://nosw@/{database}?host={sockets}"
-    finally:
-        subprocess.run(
-            _as_postgres(ctl, "-D", str(data), "-m", "immediate", "stop"),
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+    from nosworkbook.testing import postgres_cluster
+
+    with postgres_cluster("-c max_connections=200") as make:
+        yield make(database)
