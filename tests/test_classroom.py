@@ -6,6 +6,7 @@ The live behaviour (pools filled, the busy page, culling) is in test_serve_safet
 from __future__ import annotations
 
 import os
+import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -174,3 +175,30 @@ def test_a_warm_up_cell_interrupted_by_stopping_is_logged_in_one_line_not_a_trac
     )
     WarmUpInterrupted().filter(other)
     assert other.levelno == logging.ERROR  # a real error keeps its level and message
+
+
+def test_a_kernel_is_shut_down_without_an_interrupt_that_would_break_into_a_save(tmp_path):
+    """jupyter_client interrupts a kernel before shutting it down; a served kernel is not
+    interrupted then (its handler finishes), though an interrupt asked for is still sent."""
+    manager = ClassroomKernelManager(connection_dir=str(tmp_path))
+    signals: list[int] = []
+
+    async def scenario() -> tuple[bool, bool]:
+        kernel_id = await manager.start_kernel()
+        km = manager.get_kernel(kernel_id)
+        sent = km._async_signal_kernel
+
+        async def spy(signum: int) -> None:
+            signals.append(signum)
+            await sent(signum)
+
+        km._async_signal_kernel = spy
+        await km._async_interrupt_kernel()  # asked for: sent
+        asked = list(signals)
+        await manager.shutdown_kernel(kernel_id)
+        return asked == [signal.SIGINT], await km.is_alive()
+
+    interrupted_when_asked, alive = run_apart(scenario())
+    assert interrupted_when_asked
+    assert signals == [signal.SIGINT]  # nothing more on the way down
+    assert not alive and manager.list_kernel_ids() == []

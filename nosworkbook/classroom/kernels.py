@@ -109,6 +109,16 @@ class IPCKernelManager(ServerKernelManager):
         command = super().format_kernel_cmd(extra_arguments)
         return guarded_command(command)
 
+    async def _async_interrupt_kernel(self) -> None:
+        """Interrupt, except while shutting down. jupyter_client interrupts every kernel it
+        shuts down (so a kernel running a long cell hears the request), which breaks into the
+        message a served kernel is handling (a learner's save, then never made) and prints a
+        KeyboardInterrupt traceback to the server's log. A served kernel runs no learner code,
+        so its handlers are short: the shutdown request is heard once the current one ends."""
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
     @default("ip")
     def _ip_default(self) -> str:
         chosen = getattr(self.parent, "socket_folder", None)
