@@ -26,6 +26,8 @@ DEFAULT_COHORT = "default"
 
 MAX_RATING = 64
 """Characters in a rating label."""
+MAX_SCALE = 20
+"""Labels in a rating scale."""
 MAX_EVIDENCE = 20_000
 """Characters in one evidence note."""
 MAX_FEEDBACK = 5_000

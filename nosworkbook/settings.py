@@ -82,6 +82,8 @@ def check_scale(labels: Any) -> tuple[str, ...]:
     cleaned = tuple(str(v).strip() for v in labels)
     if len(cleaned) < 2 or len(set(cleaned)) != len(cleaned) or not all(cleaned):
         raise ValueError("a rating scale needs two or more different labels, lowest first")
+    if len(cleaned) > ids.MAX_SCALE:
+        raise ValueError(f"a rating scale has at most {ids.MAX_SCALE} labels")
     too_long = [v for v in cleaned if len(v) > ids.MAX_RATING]
     if too_long:
         raise ValueError(f"a rating label has at most {ids.MAX_RATING} characters")

@@ -40,7 +40,7 @@ from nosworkbook.portfolio.dashboard_page import (
     chart,
 )
 from nosworkbook.settings import parameter_names
-from nosworkbook.store import Record, Store
+from nosworkbook.store import Store
 from nosworkbook.store import database as store_database
 
 SLUG = "dash-2027-01"
@@ -156,8 +156,8 @@ def test_the_weakest_criteria_are_those_most_learners_rate_at_the_bottom_now_mos
 def test_at_most_ten_weakest_criteria_are_listed_and_ties_keep_catalog_order():
     unit = load()["INSCS011"]
     at = datetime(2027, 1, 1, tzinfo=UTC)
-    everything = {c.id: Record(c.id, "Not yet", "", at) for c in unit.criteria}
-    only_ku = {c.id: Record(c.id, "Not yet", "", at) for c in unit.knowledge}
+    everything = {c.id: "Not yet" for c in unit.criteria}
+    only_ku = {c.id: "Not yet" for c in unit.knowledge}
     data = CohortData(
         slug=SLUG,
         name="",
@@ -166,8 +166,8 @@ def test_at_most_ten_weakest_criteria_are_listed_and_ties_keep_catalog_order():
         units=(unit,),
         exercises={},
         learners=(
-            LearnerData("a.khan", "", everything, (), (), {}),
-            LearnerData("b.jones", "", only_ku, (), (), {}),
+            LearnerData("a.khan", "", everything, {}, {}, {}, at),
+            LearnerData("b.jones", "", only_ku, {}, {}, {}, at),
         ),
         now=NOW,
     )
@@ -370,7 +370,7 @@ def test_under_voila_or_in_a_build_the_dashboard_reads_nothing_and_says_why(seed
     monkeypatch.setenv("VOILA_KERNEL_ID", "k-1")
     served = dashboard(seeded)
     assert served.notice == SIGN_IN_FIRST and not served.read
-    assert all(not learner.history for learner in served.data.learners)
+    assert served.data.empty and not any(learner.first_save for learner in served.data.learners)
     assert "Nothing to show yet." in served.heat_map().value  # a widget, empty until sign-in
     monkeypatch.delenv("VOILA_KERNEL_ID")
     monkeypatch.delenv("SERVER_SOFTWARE", raising=False)

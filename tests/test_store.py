@@ -471,28 +471,6 @@ def test_statements_compile_for_postgresql() -> None:
     assert "JSON" in ddl["attempts"]
 
 
-def test_a_cohorts_history_in_one_read_is_each_learners_history_and_can_leave_out_notes(
-    tmp_path,
-):
-    store = open_store(tmp_path / "p.sqlite")
-    cohort = "history-2027"
-    store.save(cohort, "a.khan", "INSCS001.PC1", rating="Developing", evidence="First go")
-    store.save(cohort, "b.jones", "INSCS001.PC1", rating="Not yet")
-    store.save(cohort, "a.khan", "INSCS001.PC1", rating="Competent", evidence="Second go")
-    store.save("another-cohort", "a.khan", "INSCS001.PC2", rating="Competent")
-    whole = store.cohort_history(cohort)
-    assert whole == {
-        "a.khan": store.history(cohort, "a.khan"),
-        "b.jones": store.history(cohort, "b.jones"),
-    }
-    bare = store.cohort_history(cohort, notes=False)
-    assert [c.evidence for c in bare["a.khan"]] == ["", ""]
-    assert [(c.rating, c.changed_at) for c in bare["a.khan"]] == [
-        (c.rating, c.changed_at) for c in whole["a.khan"]
-    ]
-    assert all(c.changed_at.tzinfo is UTC for c in bare["a.khan"])
-
-
 def test_times_read_back_from_sqlite_are_aware_utc_whatever_was_stored(tmp_path):
     """The fast reader of SQLite's stored times: naive text is UTC; text with an offset (not
     written by the store, but possible in a file edited by hand) is turned into UTC."""

@@ -235,7 +235,7 @@ def test_records_cross_the_wire_as_the_same_dataclasses_with_their_time_zone(tmp
             "sign_off_log": store.sign_off_log(COHORT),
             "sign_off_states": store.sign_off_states(COHORT, A),
             "cohort_reports": store.cohort_reports(COHORT),
-            "cohort_history": store.cohort_history(COHORT),
+            "cohort_summary": store.cohort_summary(COHORT, ("Not yet", "Competent")),
             "sign_in_locked_until": datetime(2027, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
         }
     for method, result in results.items():
@@ -315,7 +315,7 @@ def test_another_learner_cannot_read_or_write_a_learners_records(hub, backend):
         with pytest.raises(StoreError, match="refused"):
             other.cohort_reports(COHORT)
         with pytest.raises(StoreError, match="refused"):
-            other.cohort_history(COHORT, notes=False)
+            other.cohort_summary(COHORT, ("Not yet", "Competent"))
         with pytest.raises(StoreError, match="refused"):
             other.verify_access(COHORT, A, "guess")
     with _store(hub, backend, OUTSIDER) as outsider, pytest.raises(StoreError, match="refused"):
@@ -359,6 +359,12 @@ def test_a_tutor_reads_the_cohort_and_signs_off_as_themselves(hub, backend):
         with pytest.raises(StoreError, match="refused"):
             tutor.load(OTHER, OUTSIDER)
         assert tutor.sign_off_log(COHORT)[-2:] == [signed, returned]
+        summary = tutor.cohort_summary(COHORT, ("Not yet", "Developing", "Competent"))
+        assert (summary[A].ratings[PC2], summary[A].decisions[PC2]) == ("Competent", "signed off")
+        assert summary[B].travelled[PC2] == ("Developing", "Developing")
+        for scale in (["Only one"], ["x", "x"], [f"r{n}" for n in range(21)]):
+            with pytest.raises(ValueError, match="rating scale"):
+                tutor.cohort_summary(COHORT, scale)
     with _store(hub, backend, A) as a:
         assert a.sign_off_states(COHORT, A)[PC2].tutor == TUTOR
         assert a.sign_off_log(COHORT, A)[-1] == signed
@@ -454,6 +460,8 @@ def test_the_reports_read_the_same_through_a_tutors_token_as_from_the_database(h
         assert collect.cohort_portfolios(remote, cohort, now=NOW) == collect.cohort_portfolios(
             local, cohort, now=NOW
         )
+        scale = ("Not yet", "Developing", "Competent")
+        assert remote.cohort_summary(COHORT, scale) == local.cohort_summary(COHORT, scale)
     with _store(hub, sqlite, A) as own, pytest.raises(StoreError, match="refused"):
         collect.learner_export(own, cohort, B, now=NOW)
 

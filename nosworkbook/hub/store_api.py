@@ -25,6 +25,7 @@ from nosworkbook.hub.permissions import (
     own_subjects,
     tutor_of,
 )
+from nosworkbook.settings import check_scale
 from nosworkbook.store import validate
 
 REQUIRED: Any = object()
@@ -89,10 +90,10 @@ def _cohort_reports(store: Any, caller: Caller, cohort: Any) -> Any:
     return store.cohort_reports(cohort)
 
 
-def _cohort_history(store: Any, caller: Caller, cohort: Any, notes: Any) -> Any:
+def _cohort_summary(store: Any, caller: Caller, cohort: Any, scale: Any) -> Any:
     cohort = validate.cohort(cohort)
     tutor_of(caller, cohort)
-    return store.cohort_history(cohort, notes=_flag(notes, "notes"))
+    return store.cohort_summary(cohort, check_scale(scale))
 
 
 def _save(store: Any, caller: Caller, cohort: Any, learner: Any, criterion: Any, **new: Any) -> Any:
@@ -275,7 +276,7 @@ OPERATIONS: dict[str, Operation] = {
     "history": Operation(_history, {**_KEY, "criterion": None, "urn": None}),
     "learners": Operation(_learners, {"cohort": REQUIRED}),
     "cohort_reports": Operation(_cohort_reports, {"cohort": REQUIRED}),
-    "cohort_history": Operation(_cohort_history, {"cohort": REQUIRED, "notes": True}),
+    "cohort_summary": Operation(_cohort_summary, {"cohort": REQUIRED, "scale": REQUIRED}),
     "save": Operation(_save, {**_KEY, "criterion": REQUIRED}, writes=True),
     "save_attempt": Operation(
         _save_attempt,

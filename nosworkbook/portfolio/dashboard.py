@@ -1,8 +1,8 @@
 """The tutor's dashboard as figures: where a cohort stands, worked out from what the store holds.
 
 Pure: everything comes in as plain data (`CohortData`: the cohort's units, scale and due date,
-and each learner's ratings, history, attempts and sign-offs as the store gives them), so each
-figure can be checked against values worked out by hand. Shares are whole percentages worked
+and each learner's summary as the store works it out, `Store.cohort_summary`), so each figure
+can be checked against values worked out by hand. Shares are whole percentages worked
 out exactly from the counts and rounded a half up (`exercises.toolkit.rounding`), as the
 workbooks show them; exercise scores are the ones stored at the learner's latest attempt,
 never marked again, so the tutor sees what the learner was shown.
@@ -18,11 +18,11 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
 
 from nosworkbook.exercises.toolkit.rounding import half_up
-from nosworkbook.portfolio.records import latest_scores, percent
+from nosworkbook.portfolio.records import percent
 
 if TYPE_CHECKING:
     from nosworkbook.catalog import Unit
-    from nosworkbook.store import Attempt, Change, Record, SignOffState
+    from nosworkbook.store import LatestScore, LearnerSummary
 
 Pace = Literal["behind", "on track", "ahead"]
 
@@ -42,14 +42,30 @@ WEAKEST_SHOWN = 10
 
 @dataclass(frozen=True, slots=True)
 class LearnerData:
-    """What the store holds for one learner of the cohort (see `Store`)."""
+    """What the store holds for one learner of the cohort (as `LearnerSummary`)."""
 
     id: str
     name: str  # the roster's name, or ""
-    records: Mapping[str, Record]  # current ratings and notes, by criterion
-    history: Sequence[Change]  # every save, oldest first
-    attempts: Sequence[Attempt]  # every attempt, oldest first
-    sign_offs: Mapping[str, SignOffState]  # each decided criterion's latest entry
+    ratings: Mapping[str, str | None]  # current rating, by criterion
+    travelled: Mapping[str, tuple[str, str]]  # first and latest rating on the scale
+    decisions: Mapping[str, str]  # each decided criterion's latest sign-off action
+    scores: Mapping[str, LatestScore]  # each exercise's latest attempt
+    first_save: datetime | None  # the learner's first save or attempt
+
+    @classmethod
+    def of(cls, id: str, name: str, summary: LearnerSummary | None) -> LearnerData:
+        """The learner as the store summarised them (None: nothing stored)."""
+        if summary is None:
+            return cls(id, name, {}, {}, {}, {}, None)
+        return cls(
+            id,
+            name,
+            summary.ratings,
+            summary.travelled,
+            summary.decisions,
+            summary.scores,
+            summary.first_save,
+        )
 
     @property
     def label(self) -> str:
@@ -87,7 +103,7 @@ class CohortData:
     def empty(self) -> bool:
         """Nobody has saved anything, checked an exercise or been signed off yet."""
         return not any(
-            learner.records or learner.history or learner.attempts or learner.sign_offs
+            learner.ratings or learner.decisions or learner.scores or learner.first_save
             for learner in self.learners
         )
 
@@ -136,16 +152,8 @@ def heat_map(data: CohortData) -> list[HeatRow]:
         cells = []
         for unit in data.units:
             ids = [item.id for item in unit.criteria]
-            top = sum(
-                1
-                for cid in ids
-                if cid in learner.records and learner.records[cid].rating == data.top
-            )
-            signed = sum(
-                1
-                for cid in ids
-                if cid in learner.sign_offs and learner.sign_offs[cid].action == "signed off"
-            )
+            top = sum(1 for cid in ids if learner.ratings.get(cid) == data.top)
+            signed = sum(1 for cid in ids if learner.decisions.get(cid) == "signed off")
             cells.append(HeatCell(unit.urn, len(ids), top, signed))
         rows.append(HeatRow(learner, tuple(cells)))
     return rows
@@ -170,9 +178,7 @@ def weakest(data: CohortData, limit: int = WEAKEST_SHOWN) -> list[Weak]:
     for unit in data.units:
         for item in unit.criteria:
             count = sum(
-                1
-                for learner in data.learners
-                if item.id in learner.records and learner.records[item.id].rating == data.bottom
+                1 for learner in data.learners if learner.ratings.get(item.id) == data.bottom
             )
             if count:
                 found.append(Weak(item.id, item.text, count))
@@ -194,8 +200,7 @@ def pace(top: int, elapsed: int) -> Pace:
 
 def first_save(data: CohortData) -> datetime | None:
     """When anyone in the cohort first saved a rating, a note or an attempt; None if nobody."""
-    moments = [change.changed_at for learner in data.learners for change in learner.history]
-    moments += [attempt.attempted_at for learner in data.learners for attempt in learner.attempts]
+    moments = [learner.first_save for learner in data.learners if learner.first_save]
     return min(moments, default=None)
 
 
@@ -286,9 +291,8 @@ def exercise_scores(data: CohortData) -> list[Score]:
     """Per learner, in the order of the cohort's exercises, the latest attempt at each."""
     scores = []
     for learner in data.learners:
-        latest = latest_scores(learner.attempts)
         for exercise, title in data.exercises.items():
-            found = latest.get(exercise)
+            found = learner.scores.get(exercise)
             if found is not None:
                 scores.append(Score(learner, exercise, title, found.score, found.attempted_at))
     return scores
@@ -302,16 +306,17 @@ def position(scale: Sequence[str], rating: str | None) -> int | None:
     return scale.index(rating) + 1 if rating in scale else None
 
 
-def first_and_latest(scale: Sequence[str], history: Iterable[Change]) -> dict[str, tuple[int, int]]:
-    """Per criterion, the positions of the first and the latest rating the history holds
-    (saves of the note alone, and ratings not on the scale, are passed over)."""
-    found: dict[str, tuple[int, int]] = {}
-    for change in history:  # oldest first
-        place = position(scale, change.rating)
-        if place is None:
-            continue
-        first = found[change.criterion][0] if change.criterion in found else place
-        found[change.criterion] = (first, place)
+def first_and_latest(
+    scale: Sequence[str], travelled: Mapping[str, tuple[str, str]]
+) -> dict[str, tuple[int, int]]:
+    """Per criterion, the positions of the first and the latest rating its history holds
+    (the store passes over saves of the note alone and ratings not on the scale; so does
+    this, should the scale have changed since)."""
+    found = {}
+    for criterion, (first, latest) in travelled.items():
+        places = position(scale, first), position(scale, latest)
+        if places[0] is not None and places[1] is not None:
+            found[criterion] = (places[0], places[1])
     return found
 
 
@@ -344,7 +349,7 @@ def distance_travelled(data: CohortData) -> list[LearnerTravel]:
     the learner has rated, as positions on the scale (1 for the lowest)."""
     travelled = []
     for learner in data.learners:
-        pairs = first_and_latest(data.scale, learner.history)
+        pairs = first_and_latest(data.scale, learner.travelled)
         units = []
         for unit in data.units:
             rated = [pairs[item.id] for item in unit.criteria if item.id in pairs]

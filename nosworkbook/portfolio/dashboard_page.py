@@ -296,25 +296,15 @@ def read_cohort(
     now: datetime,
 ) -> CohortData:
     """What the store holds for the cohort's learners: the roster's, in its order, or with no
-    roster everyone the store holds work for in the cohort. The history is read without its
-    notes (no figure uses them)."""
+    roster everyone who has saved a rating or an attempt in the cohort. One read of the
+    cohort's summary (`Store.cohort_summary`): the database picks each criterion's first and
+    latest rating and each exercise's latest score, so no note, answer or superseded row is
+    read."""
+    held = store.cohort_summary(slug, scale)
     people = [(entry.id, entry.name) for entry in roster] or [
-        (learner, "") for learner in store.learners(slug)
-    ]
-    held = store.cohort_reports(slug)  # one query per table for the whole cohort
-    history = store.cohort_history(slug, notes=False)  # the figures use no notes
-    nothing: tuple[dict[str, Any], list[Any], dict[str, Any]] = ({}, [], {})
-    learners = tuple(
-        LearnerData(
-            learner,
-            learner_name,
-            records=held.get(learner, nothing)[0],
-            history=history.get(learner, []),
-            attempts=held.get(learner, nothing)[1],
-            sign_offs=held.get(learner, nothing)[2],
-        )
-        for learner, learner_name in people
-    )
+        (learner, "") for learner, found in held.items() if found.ratings or found.scores
+    ]  # as `Store.learners`: an erased learner's sign-offs, kept under a pseudonym, are no one
+    learners = tuple(LearnerData.of(who, label, held.get(who)) for who, label in people)
     return CohortData(
         slug=slug,
         name=name,
@@ -378,7 +368,9 @@ imported this long after the page is made, while the tutor types their id and co
 figures are not kept waiting for it when they sign in."""
 
 
-def _warm_up_soon() -> None:
+def _warm_up_soon(after: float = WARM_UP_AFTER_S) -> None:
+    """Import the charts' and the store's modules in the background, `after` seconds from now."""
+
     def warm_up() -> None:
         try:
             import matplotlib.figure  # noqa: F401
@@ -387,7 +379,7 @@ def _warm_up_soon() -> None:
         except Exception:  # the sign-in will say what is wrong
             pass
 
-    timer = threading.Timer(WARM_UP_AFTER_S, warm_up)
+    timer = threading.Timer(after, warm_up)
     timer.name, timer.daemon = "nosworkbook-dashboard-warm-up", True
     timer.start()
 
@@ -455,7 +447,7 @@ class Dashboard:
             due=settings.due,
             units=chosen,
             exercises=exercises,
-            learners=tuple(LearnerData(p.id, p.name, {}, (), (), {}) for p in roster),
+            learners=tuple(LearnerData.of(p.id, p.name, None) for p in roster),
             now=self.now,
         )
         self.data = self._blank = blank
@@ -465,6 +457,7 @@ class Dashboard:
         elif runtime.building():
             self.notice = BUILT
         else:
+            _warm_up_soon(after=0)  # matplotlib loads while the database works
             self._read(settings.store, blank, roster)
         if not self.notice and self.data.empty:
             self.notice = NOTHING_SAVED
@@ -546,8 +539,9 @@ class Dashboard:
         if not self.read:
             return
         states = self.session.store.sign_off_states(self.data.slug, learner)
+        decisions = {criterion: state.action for criterion, state in states.items()}
         people = tuple(
-            replace(person, sign_offs=states) if person.id == learner else person
+            replace(person, decisions=decisions) if person.id == learner else person
             for person in self.data.learners
         )
         self.data = replace(self.data, learners=people)

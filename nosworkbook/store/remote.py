@@ -160,9 +160,9 @@ class RemoteStore:
         """Per learner: ratings, attempts and sign-off states (the cohort's tutors only)."""
         return self._call("cohort_reports", cohort=cohort)
 
-    def cohort_history(self, cohort: str, *, notes: bool = True) -> dict[str, list[Any]]:
-        """Per learner, every save oldest first (the cohort's tutors only; see Store)."""
-        return self._call("cohort_history", cohort=cohort, notes=notes)
+    def cohort_summary(self, cohort: str, scale: Iterable[str]) -> dict[str, Any]:
+        """Per learner, what the dashboard reads (the cohort's tutors only; see Store)."""
+        return self._call("cohort_summary", cohort=cohort, scale=list(scale))
 
     def save_attempt(
         self, cohort: str, learner: str, exercise_id: str, answer: dict[str, Any], score: float

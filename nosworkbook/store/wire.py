@@ -31,7 +31,7 @@ RESULTS: dict[str, str] = {
     "sign_in_failed": "bool",
     "sign_in_succeeded": "none",
     "cohort_reports": "reports",
-    "cohort_history": "histories",
+    "cohort_summary": "summaries",
 }
 """What each method the service offers returns, by name."""
 
@@ -197,6 +197,31 @@ def _report(value: Any) -> tuple[dict[str, Any], list[Any], dict[str, Any]]:
     return _by_key(_record)(records), _each(_attempt)(attempts), _by_key(_state)(states)
 
 
+def _latest_score(value: Any) -> Any:
+    from nosworkbook.store.database import LatestScore
+
+    v = _object(value)
+    return LatestScore(_number(v["score"]), time(v["attempted_at"]))
+
+
+def _pair(value: Any) -> tuple[str, str]:
+    first, latest = _list(value)
+    return _text(first), _text(latest)
+
+
+def _summary(value: Any) -> Any:
+    from nosworkbook.store.database import LearnerSummary
+
+    v = _object(value)
+    return LearnerSummary(
+        _by_key(_optional_text)(v["ratings"]),
+        _by_key(_pair)(v["travelled"]),
+        _by_key(_action)(v["decisions"]),
+        _by_key(_latest_score)(v["scores"]),
+        _or_none(time)(v["first_save"]),
+    )
+
+
 _DECODERS: dict[str, Callable[[Any], Any]] = {
     "records": _by_key(_record),
     "changes": _each(_change),
@@ -212,7 +237,7 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "time?": _or_none(time),
     "none": _none,
     "reports": _by_key(_report),
-    "histories": _by_key(_each(_change)),
+    "summaries": _by_key(_summary),
 }
 
 
