@@ -202,3 +202,15 @@ def test_a_kernel_is_shut_down_without_an_interrupt_that_would_break_into_a_save
     assert interrupted_when_asked
     assert signals == [signal.SIGINT]  # nothing more on the way down
     assert not alive and manager.list_kernel_ids() == []
+
+
+def test_a_kernel_that_ended_while_the_server_stops_is_no_error(tmp_path):
+    """shutdown_all lists the kernels, then shuts each down; one that ended in between (its
+    page left) is passed over, where the parent would raise (and log a traceback)."""
+    from tornado.web import HTTPError
+
+    manager = ClassroomKernelManager(connection_dir=str(tmp_path))
+    with pytest.raises(HTTPError):
+        run_apart(manager.shutdown_kernel(KERNEL_ID))  # not stopping: unknown is an error
+    manager._stopping = True
+    assert run_apart(manager.shutdown_kernel(KERNEL_ID)) is None

@@ -283,6 +283,10 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         return started
 
     async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
+        if self._stopping and kernel_id not in self:
+            # Ended while the server stops (its page left, or it went unconnected): the
+            # parent's shutdown_all listed it a moment before and would log a traceback.
+            return
         await super().shutdown_kernel(kernel_id, *args, **kwargs)
         if not kwargs.get("restart"):
             self._owners.pop(kernel_id, None)
