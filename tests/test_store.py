@@ -486,3 +486,48 @@ def sqlite_dialect():
     from sqlalchemy.dialects import sqlite
 
     return sqlite.dialect()
+
+
+def test_several_saves_in_one_transaction_each_land_or_say_why_not(tmp_path, monkeypatch):
+    """`save_many`, as the store service writes saves that arrive together: one commit, each
+    save as `save` makes it, a refused one (bad value, too many saves) leaving the rest."""
+    from nosworkbook import ids
+    from nosworkbook.store import Save
+    from nosworkbook.store.errors import SaveLimitReached
+
+    store = open_store(tmp_path / "p.sqlite")
+    cohort = "batch-2027"
+    store.save(cohort, "c.lee", "INSCS001.PC1", rating="Developing")
+    store.save(cohort, "c.lee", "INSCS001.PC2", rating="Developing")
+    monkeypatch.setattr(ids, "MAX_SAVES_PER_MINUTE", 3)
+    commits: list[str] = []
+    event.listen(store._engine, "commit", lambda conn: commits.append("commit"))
+    results = store.save_many(
+        [
+            Save(cohort, "a.khan", "INSCS001.PC1", rating="Developing"),
+            Save(cohort, "b.jones", "INSCS001.PC1", evidence="Asked what went wrong."),
+            Save(cohort, "a.khan", "INSCS001.PC1", rating="Competent"),  # after her first
+            Save(cohort, "a.khan", "INSCS001.PC99x"),  # not a criterion id
+            Save(cohort, "b.jones", "INSCS001.PC2"),  # nothing to save
+            Save(cohort, "c.lee", "INSCS001.PC3", rating="Competent"),  # third in a minute
+            Save(cohort, "c.lee", "INSCS001.PC4", rating="Competent"),  # fourth: refused
+        ]
+    )
+    assert commits == ["commit"]
+    assert [type(found).__name__ for found in results] == [
+        "Record",
+        "Record",
+        "Record",
+        "ValueError",
+        "ValueError",
+        "Record",
+        "SaveLimitReached",
+    ]
+    assert isinstance(results[6], SaveLimitReached)
+    assert (results[0].rating, results[2].rating) == ("Developing", "Competent")
+    assert results[1].evidence == "Asked what went wrong."
+    assert "Criterion id" in str(results[3]) and "Nothing to save" in str(results[4])
+    assert [c.rating for c in store.history(cohort, "a.khan")] == ["Developing", "Competent"]
+    assert store.load(cohort, "a.khan")["INSCS001.PC1"].rating == "Competent"
+    assert set(store.load(cohort, "c.lee")) == {"INSCS001.PC1", "INSCS001.PC2", "INSCS001.PC3"}
+    assert store.save_many([]) == []

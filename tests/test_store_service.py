@@ -220,6 +220,51 @@ def test_a_store_failure_an_unexpected_error_or_the_hub_down_is_503_never_500():
     asyncio.run(scenario())
 
 
+def test_saves_arriving_together_share_a_commit_and_each_gets_its_own_answer(tmp_path):
+    """Thirty saves at once through the service: each answered with its own record (or its
+    own refusal), in far fewer transactions than saves, and all of them in the store."""
+    from sqlalchemy import event
+    from tornado.httpserver import HTTPServer
+
+    auth, port = _Auth(), testhub.free_port()
+    store = open_store(tmp_path / "progress.sqlite")
+    commits: list[int] = []
+    event.listen(store._engine, "commit", lambda conn: commits.append(1))
+
+    async def scenario() -> list[httpx.Response]:
+        app = store_service._app(store, auth, "/services/x/", 60)
+        server = HTTPServer(app)
+        server.listen(port, "127.0.0.1")
+        base = f"http://127.0.0.1:{port}/services/x/"
+        try:
+            async with httpx.AsyncClient(
+                base_url=base, headers={"Authorization": "token t"}
+            ) as client:
+                bodies = [
+                    {"cohort": COHORT, "learner": A, "criterion": f"INSCS027.PC{n + 1}"}
+                    | {"rating": "Competent", "evidence": f"Note {n}"}
+                    for n in range(30)
+                ]
+                bodies[7] = {"cohort": COHORT, "learner": A, "criterion": PC1}  # nothing to save
+                bodies[9] = {"cohort": COHORT, "learner": B, "criterion": PC1, "rating": "x"}
+                return await asyncio.gather(*(client.post("api/save", json=b) for b in bodies))
+        finally:
+            server.stop()
+            await app.settings["saves"].finish()
+            for pool in app.settings["executors"]:
+                pool.shutdown()
+
+    answers = asyncio.run(scenario())
+    codes = [answer.status_code for answer in answers]
+    assert codes == [200] * 7 + [400, 200, 403] + [200] * 20
+    assert "Nothing to save" in answers[7].json()["error"]
+    assert answers[29].json()["result"]["evidence"] == "Note 29"
+    held = store.load(COHORT, A)
+    assert len(held) == 28 and held["INSCS027.PC30"].evidence == "Note 29"
+    assert len(commits) < 10, len(commits)  # saves that waited went in together
+    store.close()
+
+
 def test_records_cross_the_wire_as_the_same_dataclasses_with_their_time_zone(tmp_path):
     with open_store(tmp_path / "progress.sqlite") as store:
         record = store.save(COHORT, A, PC1, rating="Competent", evidence="Logged the call. 😀")

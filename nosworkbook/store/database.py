@@ -93,6 +93,17 @@ class Record:
 
 
 @dataclass(frozen=True, slots=True)
+class Save:
+    """One save asked for, as `Store.save`'s arguments: for `Store.save_many`."""
+
+    cohort: str
+    learner: str
+    criterion: str
+    rating: str | None | Keep = UNCHANGED
+    evidence: str | None | Keep = UNCHANGED
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     """One save, as stored in the history: the values the criterion had after it."""
 
@@ -503,28 +514,50 @@ class Store:
         the rating ("not rated"); `evidence=None` or "" clears the note. Every save adds a
         history row, even if the values are the same as before.
         """
-        key = {
-            "cohort": validate.cohort(cohort),
-            "learner": validate.learner(learner),
-            "criterion": validate.criterion(criterion),
-        }
-        key["urn"] = ids.unit_of(key["criterion"])
-        new: dict[str, Any] = {}
-        if rating is not UNCHANGED:
-            new["rating"] = validate.rating(rating)
-        if evidence is not UNCHANGED:
-            new["evidence"] = validate.evidence(evidence)
-        if not new:
-            raise ValueError("Nothing to save: give a rating, an evidence note, or both.")
-        new["changed_at"] = _now()
+        found = self.save_many([Save(cohort, learner, criterion, rating, evidence)])[0]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def save_many(self, saves: Iterable[Save]) -> list[Record | Exception]:
+        """Make several saves in one transaction, each as `save` would, and committed on
+        return: what each gave, in order, its Record or why it was refused (ValueError,
+        SaveLimitReached). One refused save changes nothing and leaves the others alone (each
+        runs in its own savepoint); if the database fails, the whole call raises StoreError
+        and nothing is saved. The store service writes saves that arrive together this way,
+        sharing one commit."""
+        asked = list(saves)
+        results: dict[int, Record | Exception] = {}
+        wanted: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+        for n, one in enumerate(asked):
+            try:
+                key, new = _save_values(one)
+            except ValueError as err:
+                results[n] = err
+            else:
+                wanted.append((n, key, new))
+        # One learner's saves in the order asked; learners in a set order, so that two
+        # transactions never wait for each other's learner locks (PostgreSQL).
+        wanted.sort(key=lambda item: (item[1]["cohort"], item[1]["learner"]))
+        if wanted:
+            with self._transaction("save", write=True) as conn:
+                for n, key, new in wanted:
+                    try:
+                        results[n] = self._write_save(conn, key, new)
+                    except SaveLimitReached as err:  # refused before it wrote anything
+                        results[n] = err
+        return [results[n] for n in range(len(asked))]
+
+    def _write_save(self, conn: Connection, key: dict[str, Any], new: dict[str, Any]) -> Record:
+        """One save in the transaction: the limits first (SaveLimitReached before anything is
+        written), then the current values and their history row."""
+        self._check_limits(conn, key["cohort"], key["learner"], new["changed_at"])
         stmt = upsert_rating(self._dialect, {"rating": None, "evidence": "", **key, **new}, new)
-        with self._transaction("save", write=True) as conn:
-            self._check_limits(conn, key["cohort"], key["learner"], new["changed_at"])
-            # The upsert locks the row (SQLite: the whole database), so the history row below
-            # gets a higher id than that of any save this one waited for.
-            current = conn.execute(stmt).one()
-            conn.execute(insert(schema.changes).values(**key, **current._asdict()))
-            self._prune_history(conn, key)
+        # The upsert locks the row (SQLite: the whole database), so the history row below
+        # gets a higher id than that of any save this one waited for.
+        current = conn.execute(stmt).one()
+        conn.execute(insert(schema.changes).values(**key, **current._asdict()))
+        self._prune_history(conn, key)
         return Record(key["criterion"], current.rating, current.evidence, current.changed_at)
 
     # -- limits (nosworkbook.ids): how fast and how much one learner saves ------------------
@@ -1225,6 +1258,25 @@ class Store:
         for learner, exercise, score, attempted_at in scores:
             found[learner].scores[exercise] = LatestScore(score, attempted_at)
         return found
+
+
+def _save_values(asked: Save) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A save's key and new values, checked (ValueError if not valid), stamped with the time."""
+    key = {
+        "cohort": validate.cohort(asked.cohort),
+        "learner": validate.learner(asked.learner),
+        "criterion": validate.criterion(asked.criterion),
+    }
+    key["urn"] = ids.unit_of(key["criterion"])
+    new: dict[str, Any] = {}
+    if asked.rating is not UNCHANGED:
+        new["rating"] = validate.rating(asked.rating)
+    if asked.evidence is not UNCHANGED:
+        new["evidence"] = validate.evidence(asked.evidence)
+    if not new:
+        raise ValueError("Nothing to save: give a rating, an evidence note, or both.")
+    new["changed_at"] = _now()
+    return key, new
 
 
 def history_to_drop(rows: list[tuple[int, str | None, datetime, int]]) -> list[int]:
