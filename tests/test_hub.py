@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -33,6 +34,7 @@ from nosworkbook.classroom.access import issue_codes
 from nosworkbook.cli import main
 from nosworkbook.errors import NosworkbookError
 from nosworkbook.hub import auth, config, singleuser, store_service
+from nosworkbook.hub.spawner import tutors_open_the_dashboard
 from nosworkbook.portfolio.records import percent
 from nosworkbook.store import open_store
 from nosworkbook.testing import kernels_in, run_apart
@@ -260,9 +262,23 @@ def test_an_existing_hub_runs_the_store_service_and_gives_learners_only_its_url(
         "NOSWORKBOOK_STORE": "http://hub:10101/services/nosworkbook-store/",
     }
     assert "secret" not in json.dumps(c.KubeSpawner.environment)
+    assert c.KubeSpawner.pre_spawn_hook is tutors_open_the_dashboard
     assert store_service.listen_address(service["url"], "0.0.0.0:10101") == ("0.0.0.0", 10101)
     assert store_service.listen_address("http://127.0.0.1:10555") == ("127.0.0.1", 10555)
     assert c.JupyterHub.authenticator_class.__name__ == "CohortAuthenticator"
+
+
+def test_a_tutors_workbooks_server_opens_on_the_dashboard_and_a_learners_on_the_index():
+    def spawner(groups: list[str], url: str) -> SimpleNamespace:
+        user = SimpleNamespace(groups=[SimpleNamespace(name=name) for name in groups])
+        return SimpleNamespace(user=user, default_url=url)
+
+    tutor, learner = spawner(["tutors-retail"], "/"), spawner(["learners-retail"], "/")
+    lab = spawner(["tutors-retail"], "/lab")
+    for found in (tutor, learner, lab):
+        tutors_open_the_dashboard(found)
+    assert tutor.default_url == "/voila/render/tutor.ipynb"
+    assert (learner.default_url, lab.default_url) == ("/", "/lab")
 
 
 def _cohort_file(folder: Path, **changes) -> Path:

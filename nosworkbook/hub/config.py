@@ -184,8 +184,9 @@ def configure_existing_hub(
 ) -> None:
     """For a hub this package does not start (Zero to JupyterHub's, `deploy/values.yaml`):
     sign-in with the cohort's codes, the store service run by the hub in its own pod
-    (reached at `store_url`, listening on `bind`), the roles it needs, and the learners'
-    servers given the service's URL as their store, never `database`."""
+    (reached at `store_url`, listening on `bind`), the roles it needs, the learners'
+    servers given the service's URL as their store, never `database`, and tutors' servers
+    opening on the dashboard (unless the hub has its own `pre_spawn_hook`)."""
     from nosworkbook.hub import store_service
 
     configure_sign_in(c, cohort_file, database)
@@ -198,6 +199,10 @@ def configure_existing_hub(
     settings = c[spawner]
     environment = settings.environment if isinstance(settings.environment, dict) else {}
     settings.environment = {**environment, **store_service.learner_environment(store_url)}
+    if not callable(settings.get("pre_spawn_hook")):
+        from nosworkbook.hub.spawner import tutors_open_the_dashboard
+
+        settings.pre_spawn_hook = tutors_open_the_dashboard
 
 
 def configure(c: Any, settings: HubSettings) -> None:

@@ -22,6 +22,7 @@ manager sets it, so no other server's kernels can inherit it.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import urllib.parse
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 from jupyterhub.singleuser.extension import JupyterHubAuthorizer, JupyterHubIdentityProvider
+from tornado.web import RedirectHandler
 from traitlets import default
 from voila.tornado.contentshandler import VoilaContentsHandler
 
@@ -103,6 +105,12 @@ class HubVoila(ClassroomVoila):
     def init_handlers(self) -> list:
         own = {pattern: rest for pattern, *rest in self.identity_provider.get_handlers()}
         handlers: list = []
+        landing = os.environ.get("JUPYTERHUB_DEFAULT_URL", "").strip("/")
+        if landing:  # where the spawner says this user's server opens (a tutor's dashboard)
+            target = url_path_join(self.base_url, urllib.parse.quote(landing))
+            handlers.append(
+                (f"{re.escape(self.base_url.rstrip('/'))}/?", RedirectHandler, {"url": target})
+            )
         for pattern, handler, *rest in super().init_handlers():
             if pattern in own:  # Voila adds these without its prefix, and logs out its own way
                 handlers.append((url_path_join(self.base_url, pattern), *own[pattern]))

@@ -28,8 +28,21 @@ from typing import Any
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 from traitlets import CaselessStrEnum, Unicode, default
 
+from nosworkbook.classroom.server import DASHBOARD_PAGE
+from nosworkbook.hub.permissions import TUTORS_PREFIX
+
 PROFILES = ("voila", "lab")
 LAB_KERNEL_MANAGER = "nosworkbook.hub.lab.HubLabKernelManager"
+
+
+def tutors_open_the_dashboard(spawner: Any) -> None:
+    """A tutor's Voila server opens on the tutor's dashboard, not on the learners' index
+    (which asks for a learner's id and code). Also a `pre_spawn_hook` for another hub's
+    spawner (`config.configure_existing_hub`): a server opening elsewhere than "/" (the
+    JupyterLab profile's /lab) is left alone."""
+    tutor = any(group.name.startswith(TUTORS_PREFIX) for group in spawner.user.groups)
+    if tutor and spawner.default_url in ("", "/"):
+        spawner.default_url = "/" + DASHBOARD_PAGE
 
 
 class CohortSpawner(SimpleLocalProcessSpawner):
@@ -65,6 +78,8 @@ class CohortSpawner(SimpleLocalProcessSpawner):
         (home / "tmp").mkdir(parents=True, mode=0o700, exist_ok=True)
         if self.profile == "lab" and not (home / "workbooks").exists():
             shutil.copytree(self.workbooks, home / "workbooks")
+        if self.profile == "voila":
+            tutors_open_the_dashboard(self)
         return await super().start()
 
     def user_env(self, env: dict[str, str]) -> dict[str, str]:

@@ -1,6 +1,8 @@
 """`nosworkbook hub` in a browser: a learner signs in to the hub with their access code, finds
 the workbook already signed in as them, rates a criterion, signs out of the hub, signs in
-again and finds it."""
+again and finds it. A tutor signs in to the hub with a tutor's code, opens the dashboard on
+their own server, finds both learners there, and signs off one learner's criterion by
+keyboard; the learner's hostile evidence note is shown as text."""
 
 from __future__ import annotations
 
@@ -9,26 +11,39 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 import yaml
 from hub_server import Hub, start_hub
 from playwright.sync_api import Page, expect
 
+from nosworkbook.catalog import load
 from nosworkbook.classroom.access import issue_codes
+from nosworkbook.portfolio.records import percent
 from nosworkbook.store import open_store
 
+from .test_a11y_voila import assert_accessible
+
 TIMEOUT = 90_000  # the learner's server starts, then the page runs its notebook
+SLUG = "hub-browser"
+LEARNERS = {"a.khan": "Aisha Khan", "b.jones": "Ben Jones"}
+TUTOR = "m.price"
+HOSTILE = "<img src=x onerror=alert(1)> Told the manager & <b>logged</b> it."
 COHORT = {
     "name": "Hub browser cohort",
-    "slug": "hub-browser",
+    "slug": SLUG,
     "units": ["INSCS001"],
-    "learners": [{"id": "a.khan", "name": "Aisha Khan"}],
+    "due": date.today() + timedelta(days=365),  # so the dashboard works out progress
+    "learners": [{"id": person, "name": name} for person, name in LEARNERS.items()],
+    "tutors": [{"id": TUTOR, "name": "Mina Price"}],
 }
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub, str]]:
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub, dict[str, str]]]:
+    """The cohort built, codes issued to both learners and the tutor, and a hub running for
+    it: (hub, id -> code)."""
     scratch = tmp_path_factory.mktemp("hub-browser")
     cohort_file = scratch / "cohort.yaml"
     cohort_file.write_text(yaml.safe_dump(COHORT))
@@ -42,18 +57,22 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub, str]]:
     )
     assert built.returncode == 0, built.stdout + built.stderr
     with open_store(store) as opened:
-        code = issue_codes(opened, "hub-browser", ["a.khan"]).codes["a.khan"]
+        codes = issue_codes(opened, SLUG, list(LEARNERS)).codes
+        codes |= issue_codes(opened, SLUG, [TUTOR], role="tutor").codes
     running = start_hub(scratch, cohort_file, store)
-    yield running, code
+    yield running, codes
     running.stop()
 
 
-def sign_in_to_the_hub(page: Page, hub: Hub, code: str) -> None:
+def sign_in_to_the_hub(
+    page: Page, hub: Hub, person: str, code: str, lands_on: str = "index.ipynb"
+) -> None:
     page.goto(hub.url + "/hub/login", timeout=TIMEOUT)
-    page.get_by_label("Learner or tutor id:").fill("a.khan")
+    page.get_by_label("Learner or tutor id:").fill(person)
     page.get_by_label("Access code:").fill(code)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/user/a\.khan/voila/render/index\.ipynb$"), timeout=TIMEOUT)
+    landing = re.compile(rf"/user/{re.escape(person)}/voila/render/{re.escape(lands_on)}$")
+    page.wait_for_url(landing, timeout=TIMEOUT)
 
 
 def open_unit(page: Page, hub: Hub):
@@ -70,14 +89,14 @@ def open_unit(page: Page, hub: Hub):
 def test_a_learner_signs_in_through_the_hub_rates_signs_out_and_finds_it_again(
     page: Page, hub
 ) -> None:
-    running, code = hub
-    sign_in_to_the_hub(page, running, code)
+    running, codes = hub
+    sign_in_to_the_hub(page, running, "a.khan", codes["a.khan"])
     competent = open_unit(page, running)
     competent.check()
     deadline = time.monotonic() + 30
     while True:
         with open_store(running.store) as store:
-            record = store.load("hub-browser", "a.khan").get("INSCS001.PC1")
+            record = store.load(SLUG, "a.khan").get("INSCS001.PC1")
         if record is not None and record.rating == "Competent":
             break
         assert time.monotonic() < deadline, "the rating never reached the store"
@@ -88,7 +107,7 @@ def test_a_learner_signs_in_through_the_hub_rates_signs_out_and_finds_it_again(
     page.goto(running.url + "/user/a.khan/voila/render/INSCS001.ipynb", timeout=TIMEOUT)
     expect(page.get_by_label("Access code:")).to_be_visible(timeout=TIMEOUT)  # signed out
 
-    sign_in_to_the_hub(page, running, code)
+    sign_in_to_the_hub(page, running, "a.khan", codes["a.khan"])
     expect(open_unit(page, running)).to_be_checked(timeout=TIMEOUT)
 
 
@@ -97,3 +116,96 @@ def test_the_hub_login_page_is_in_the_workbooks_words(page: Page, hub) -> None:
     page.goto(running.url + "/hub/login", timeout=TIMEOUT)
     expect(page.get_by_label("Learner or tutor id:")).to_be_visible()
     expect(page.get_by_label("Access code:")).to_have_attribute("type", "password")
+
+
+def tab_to(page: Page, wanted: str, most: int = 40) -> None:
+    """Press Tab until the focused element is the one whose accessible name (its label's text
+    or its own) is `wanted`."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => {
+                const el = document.activeElement;
+                if (!el) return "";
+                if (el.labels && el.labels.length) return el.labels[0].textContent.trim();
+                return el.textContent.trim();
+            }"""
+        )
+        if focused == wanted:
+            return
+    pytest.fail(f"{most} presses of Tab never reached {wanted!r}")
+
+
+def test_a_tutor_signs_in_through_the_hub_sees_both_learners_and_signs_off_by_keyboard(
+    page: Page, hub
+) -> None:
+    running, codes = hub
+    with open_store(running.store) as store:  # both learners have saved something
+        store.save(SLUG, "a.khan", "INSCS001.KU1", rating="Competent", evidence="Greeted them")
+        store.save(SLUG, "b.jones", "INSCS001.PC2", rating="Competent", evidence=HOSTILE)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    # A tutor's own server opens on the dashboard, not on the learners' index.
+    sign_in_to_the_hub(page, running, TUTOR, codes[TUTOR], lands_on="tutor.ipynb")
+    # No second sign-in: the dashboard knows the tutor the hub signed in.
+    expect(page.get_by_role("status").filter(has_text=f"Signed in as {TUTOR}")).to_be_visible(
+        timeout=TIMEOUT
+    )
+
+    # both learners, in the heat map and in the progress against the due date
+    heat_map = page.get_by_role("table", name=re.compile(r"^Share of each unit's criteria"))
+    progress = page.get_by_role("table", name="Progress against the due date")
+    for table in (heat_map, progress):
+        for person, name in LEARNERS.items():
+            expect(
+                table.get_by_role("row", name=re.compile(rf"^{name} \({person}\)"))
+            ).to_be_visible(timeout=TIMEOUT)
+    ben = heat_map.get_by_role("row", name=re.compile(r"^Ben Jones \(b\.jones\)"))
+    expect(ben).to_contain_text("Signed off: 0%")
+
+    # the sign-off form, by keyboard only: choose Ben, show his criteria, sign off PC2
+    learner = page.get_by_role("combobox", name="Learner", exact=True)
+    expect(learner).to_have_value("a.khan", timeout=TIMEOUT)  # the first learner, shown first
+    learner.focus()
+    page.keyboard.press("ArrowDown")
+    expect(learner).to_have_value("b.jones")
+    tab_to(page, "Show criteria")
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_role("status").filter(has_text="criteria of INSCS001 for Ben Jones (b.jones)")
+    ).to_be_visible(timeout=TIMEOUT)
+    pc2 = page.get_by_role("listitem", name=re.compile(r"^PC2: "))
+    expect(pc2).to_contain_text("Not signed off yet", timeout=TIMEOUT)
+
+    # the hostile note, as text: no element made from it, nothing run
+    note = pc2.get_by_text(HOSTILE, exact=True)
+    expect(note).to_be_visible()
+    assert note.evaluate("node => node.children.length") == 0
+    assert page.locator('img[src="x"]').count() == 0
+    assert pc2.locator("b").count() == 0
+    assert_accessible(page, "on the tutor's dashboard through the hub, signed in")
+
+    tab_to(page, "Feedback on PC2")
+    page.keyboard.type("Clear evidence, well done.")
+    tab_to(page, "Sign off PC2")
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_role("status").filter(
+            has_text="PC2 of INSCS001 signed off for Ben Jones (b.jones)."
+        )
+    ).to_be_visible(timeout=TIMEOUT)
+    expect(pc2).to_contain_text("Signed off by Mina Price (m.price)")
+    one = percent(1 / len(load()["INSCS001"].criteria))
+    expect(ben).to_contain_text(f"Signed off: {one}%", timeout=TIMEOUT)  # the heat map too
+
+    with open_store(running.store) as store:
+        states = store.sign_off_states(SLUG, "b.jones")
+        others = store.sign_off_states(SLUG, "a.khan")
+    assert set(states) == {"INSCS001.PC2"}, states
+    assert states["INSCS001.PC2"].tutor == TUTOR
+    assert states["INSCS001.PC2"].action == "signed off"
+    assert states["INSCS001.PC2"].feedback == "Clear evidence, well done."
+    assert others == {}  # nothing of Aisha's was decided
+    assert dialogs == []
+    assert page.locator('img[src="x"]').count() == 0
