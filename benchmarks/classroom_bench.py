@@ -19,7 +19,10 @@ What is measured:
    state as the ipywidgets 8 front end does:
    a comm_open to target "jupyter.widget.control" (metadata version 1.0.0), then a comm_msg
    {"method": "request_states"}. Ready = the comm_msg "update_states" reply with every
-   model's state has arrived. `--learners` (30) learners start at once, as asyncio tasks in this
+   model's state has arrived. Where the kernel closes that comm instead (a served kernel
+   registers no control target), the front end's fallback: a comm_info_request, then a
+   request_state to each widget comm; ready once every state has arrived.
+   `--learners` (30) learners start at once, as asyncio tasks in this
    one process (no browsers competing for the cores), each with a time limit.
 2. Two servers serve the same folder (index.ipynb and the unit, as `nosworkbook generate`
    writes them) side by side: "preheated" (30 kernels kept ready for the unit, the notebook
@@ -399,11 +402,58 @@ class Learner:
             ),
             binary=True,
         )
-        while (data := await self.comm_data(comm_id)).get("method") != "update_states":
-            pass
-        self.states = data["states"]
+        states = await self.control_states(comm_id)
+        if states is None:  # the kernel has no control comm: what Voila's page does then
+            states = await self.each_state(session)
+        self.states = states
         self.models = len(self.states)
         self.marks["ready"] = time.perf_counter() - start
+
+    async def control_states(self, comm_id: str) -> dict[str, Any] | None:
+        """Every widget's state from the control comm; None if the kernel closed it (a kernel
+        that imported ipywidgets before its shell existed registers no control target)."""
+        while True:
+            raw = await self.ws.read_message()
+            if raw is None:
+                raise RuntimeError("the kernel websocket closed")
+            msg = received(raw)
+            content = msg.get("content", {})
+            if content.get("comm_id") != comm_id:
+                continue
+            if msg.get("msg_type") == "comm_close":
+                return None
+            if msg.get("msg_type") == "comm_msg" and content["data"].get("method") == (
+                "update_states"
+            ):
+                return content["data"]["states"]
+
+    async def each_state(self, session: str) -> dict[str, Any]:
+        """Every widget's state, asked of each widget comm the kernel has in turn."""
+        await self.ws.write_message(
+            message("comm_info_request", {"target_name": "jupyter.widget"}, session), binary=True
+        )
+        while True:
+            msg = received(await self.read())
+            if msg.get("msg_type") == "comm_info_reply":
+                comms = msg["content"]["comms"]
+                break
+        for comm_id in comms:
+            ask = {"comm_id": comm_id, "data": {"method": "request_state"}}
+            await self.ws.write_message(message("comm_msg", ask, session), binary=True)
+        states: dict[str, Any] = {}
+        while len(states) < len(comms):
+            msg = received(await self.read())
+            content = msg.get("content", {})
+            data = content.get("data", {})
+            if msg.get("msg_type") == "comm_msg" and data.get("method") == "update":
+                states[content["comm_id"]] = {"state": data.get("state", {})}
+        return states
+
+    async def read(self) -> bytes:
+        raw = await self.ws.read_message()
+        if raw is None:
+            raise RuntimeError("the kernel websocket closed")
+        return raw
 
     async def comm_data(self, comm_id: str) -> dict[str, Any]:
         """The data of the next comm_msg on `comm_id`, skipping every other message."""
