@@ -342,6 +342,35 @@ def received(raw: bytes | str) -> dict[str, Any]:
     }
 
 
+async def read_frame(ws: Any) -> bytes:
+    """The next frame from a kernel's websocket; RuntimeError once it has closed."""
+    raw = await ws.read_message()
+    if raw is None:
+        raise RuntimeError("the kernel websocket closed")
+    return raw
+
+
+async def widget_states(ws: Any, session: str) -> dict[str, Any]:
+    """Every widget's state (comm id -> {"state": ...}), asked as Voila's page asks when the
+    kernel has no control comm: a comm_info_request, then a request_state to each comm."""
+    info = {"target_name": "jupyter.widget"}
+    await ws.write_message(message("comm_info_request", info, session), binary=True)
+    while (msg := received(await read_frame(ws))).get("msg_type") != "comm_info_reply":
+        pass
+    comms = msg["content"]["comms"]
+    for comm_id in comms:
+        ask = {"comm_id": comm_id, "data": {"method": "request_state"}}
+        await ws.write_message(message("comm_msg", ask, session), binary=True)
+    states: dict[str, Any] = {}
+    while len(states) < len(comms):
+        msg = received(await read_frame(ws))
+        content = msg.get("content", {})
+        data = content.get("data", {})
+        if msg.get("msg_type") == "comm_msg" and data.get("method") == "update":
+            states[content["comm_id"]] = {"state": data.get("state", {})}
+    return states
+
+
 class Learner:
     def __init__(self, index: int) -> None:
         self.index = index
@@ -404,7 +433,7 @@ class Learner:
         )
         states = await self.control_states(comm_id)
         if states is None:  # the kernel has no control comm: what Voila's page does then
-            states = await self.each_state(session)
+            states = await widget_states(self.ws, session)
         self.states = states
         self.models = len(self.states)
         self.marks["ready"] = time.perf_counter() - start
@@ -413,10 +442,7 @@ class Learner:
         """Every widget's state from the control comm; None if the kernel closed it (a kernel
         that imported ipywidgets before its shell existed registers no control target)."""
         while True:
-            raw = await self.ws.read_message()
-            if raw is None:
-                raise RuntimeError("the kernel websocket closed")
-            msg = received(raw)
+            msg = received(await read_frame(self.ws))
             content = msg.get("content", {})
             if content.get("comm_id") != comm_id:
                 continue
@@ -427,41 +453,10 @@ class Learner:
             ):
                 return content["data"]["states"]
 
-    async def each_state(self, session: str) -> dict[str, Any]:
-        """Every widget's state, asked of each widget comm the kernel has in turn."""
-        await self.ws.write_message(
-            message("comm_info_request", {"target_name": "jupyter.widget"}, session), binary=True
-        )
-        while True:
-            msg = received(await self.read())
-            if msg.get("msg_type") == "comm_info_reply":
-                comms = msg["content"]["comms"]
-                break
-        for comm_id in comms:
-            ask = {"comm_id": comm_id, "data": {"method": "request_state"}}
-            await self.ws.write_message(message("comm_msg", ask, session), binary=True)
-        states: dict[str, Any] = {}
-        while len(states) < len(comms):
-            msg = received(await self.read())
-            content = msg.get("content", {})
-            data = content.get("data", {})
-            if msg.get("msg_type") == "comm_msg" and data.get("method") == "update":
-                states[content["comm_id"]] = {"state": data.get("state", {})}
-        return states
-
-    async def read(self) -> bytes:
-        raw = await self.ws.read_message()
-        if raw is None:
-            raise RuntimeError("the kernel websocket closed")
-        return raw
-
     async def comm_data(self, comm_id: str) -> dict[str, Any]:
         """The data of the next comm_msg on `comm_id`, skipping every other message."""
         while True:
-            raw = await self.ws.read_message()
-            if raw is None:
-                raise RuntimeError("the kernel websocket closed")
-            msg = received(raw)
+            msg = received(await read_frame(self.ws))
             content = msg.get("content", {})
             if msg.get("msg_type") == "comm_msg" and content.get("comm_id") == comm_id:
                 return content.get("data", {})

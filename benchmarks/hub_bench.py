@@ -53,9 +53,8 @@ from classroom_bench import (
     MB,
     WS_PROTOCOL,
     Server,
-    message,
-    received,
     wait_quiet,
+    widget_states,
 )
 from common import machine, percentile, sigterm_as_ctrl_c, versions
 
@@ -223,28 +222,8 @@ class Visitor:
             HTTPRequest(url, headers={"Cookie": cookie}, connect_timeout=60),
             subprotocols=[WS_PROTOCOL],
         )
-        info = {"target_name": "jupyter.widget"}
-        await self.ws.write_message(message("comm_info_request", info, session), binary=True)
-        comms = (await self.reply("comm_info_reply"))["comms"]
-        for comm_id in comms:
-            ask = {"comm_id": comm_id, "data": {"method": "request_state"}}
-            await self.ws.write_message(message("comm_msg", ask, session), binary=True)
-        states = set()
-        while len(states) < len(comms):
-            content = await self.reply("comm_msg")
-            if content.get("data", {}).get("method") == "update":
-                states.add(content.get("comm_id"))
+        await widget_states(self.ws, session)
         self.marks["ready"] = time.perf_counter() - start
-
-    async def reply(self, msg_type: str) -> dict[str, Any]:
-        """The content of the next message of `msg_type`, skipping every other."""
-        while True:
-            raw = await self.ws.read_message()
-            if raw is None:
-                raise RuntimeError("the kernel's websocket closed")
-            msg = received(raw)
-            if msg["msg_type"] == msg_type:
-                return msg["content"]
 
 
 async def together(visitors: list[Visitor], visit: Any) -> None:
