@@ -78,7 +78,6 @@ def learner(
 ) -> None:
     """One learner's kernel: warm up, then `repeats` rounds of saves with the others (out of
     step by a random part `spread` of the interval, drawn again each round)."""
-    import nosworkbook.store.database  # noqa: F401 (as after sign-in: the records' classes)
     from nosworkbook.store.remote import RemoteStore
 
     store = RemoteStore(url, token)

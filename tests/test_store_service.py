@@ -8,6 +8,7 @@ as the hub's configuration configures them. Each test that goes through the hub 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import subprocess
 import sys
@@ -288,6 +289,18 @@ def test_records_cross_the_wire_as_the_same_dataclasses_with_their_time_zone(tmp
         assert back == result
     assert back.tzinfo is not None
     assert wire.decode("latest_attempt", None) is None
+    # A kernel on the hub decodes these without importing SQLAlchemy: thirty kernels' first
+    # saves would otherwise wait for thirty imports of it at once.
+    sent = tmp_path / "answers.json"
+    sent.write_text(json.dumps({method: wire.encode(r) for method, r in results.items()}))
+    code = (
+        "import json, sys; from nosworkbook.store import wire;"
+        f"answers = json.load(open({str(sent)!r}));"
+        "decoded = [wire.decode(m, v) for m, v in answers.items()];"
+        "print(len(decoded), 'sqlalchemy' in sys.modules)"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert found.stdout.split() == [str(len(results)), "False"], found.stderr
 
 
 def test_a_service_url_opens_a_remote_store_without_loading_the_database_module():

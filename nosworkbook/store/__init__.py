@@ -22,7 +22,10 @@ from nosworkbook.store.errors import StoreError
 from nosworkbook.store.peek import ENV_VAR
 
 if TYPE_CHECKING:
-    from nosworkbook.store.database import (
+    from nosworkbook.store.database import Store
+    from nosworkbook.store.location import default_location, resolve_location
+    from nosworkbook.store.opening import open_store
+    from nosworkbook.store.records import (
         UNCHANGED,
         Attempt,
         Change,
@@ -33,26 +36,23 @@ if TYPE_CHECKING:
         Save,
         SignOff,
         SignOffState,
-        Store,
     )
-    from nosworkbook.store.location import default_location, resolve_location
-    from nosworkbook.store.opening import open_store
     from nosworkbook.store.remote import RemoteStore
 
 
 _LAZY = {
     "default_location": "location",
     "resolve_location": "location",
-    "UNCHANGED": "database",
-    "Attempt": "database",
-    "Change": "database",
-    "Erased": "database",
-    "LatestScore": "database",
-    "LearnerSummary": "database",
-    "Record": "database",
-    "Save": "database",
-    "SignOff": "database",
-    "SignOffState": "database",
+    "UNCHANGED": "records",
+    "Attempt": "records",
+    "Change": "records",
+    "Erased": "records",
+    "LatestScore": "records",
+    "LearnerSummary": "records",
+    "Record": "records",
+    "Save": "records",
+    "SignOff": "records",
+    "SignOffState": "records",
     "Store": "database",
     "open_store": "opening",
     "RemoteStore": "remote",

@@ -30,6 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from nosworkbook.store.records import RETURNED, SIGNED_OFF  # noqa: F401  (used by others too)
+
 APP_MARKER = "nosworkbook-progress"
 SCHEMA_VERSION = 5  # bump, and add a migration, whenever a table below changes
 
@@ -197,7 +199,6 @@ sign_in_failures = Table(
 # below), the erasure of a learner's records (`Store.erase_learner`), which puts a pseudonym
 # (ERASED_PREFIX and random hex) in place of the learner's id and empties the feedback,
 # leaving the tutor, criterion, action and time as they were. Added in schema version 4.
-SIGNED_OFF, RETURNED = "signed off", "returned"
 sign_offs = Table(
     "sign_offs",
     metadata,

@@ -102,7 +102,7 @@ def _list(value: Any) -> list[Any]:
 
 
 def _record(value: Any) -> Any:
-    from nosworkbook.store.database import Record
+    from nosworkbook.store.records import Record
 
     v = _object(value)
     return Record(
@@ -114,7 +114,7 @@ def _record(value: Any) -> Any:
 
 
 def _change(value: Any) -> Any:
-    from nosworkbook.store.database import Change
+    from nosworkbook.store.records import Change
 
     v = _object(value)
     return Change(
@@ -127,7 +127,7 @@ def _change(value: Any) -> Any:
 
 
 def _attempt(value: Any) -> Any:
-    from nosworkbook.store.database import Attempt
+    from nosworkbook.store.records import Attempt
 
     v = _object(value)
     return Attempt(
@@ -140,15 +140,15 @@ def _attempt(value: Any) -> Any:
 
 
 def _action(value: Any) -> Any:
-    from nosworkbook.store import schema
+    from nosworkbook.store.records import RETURNED, SIGNED_OFF
 
-    if value not in (schema.SIGNED_OFF, schema.RETURNED):
+    if value not in (SIGNED_OFF, RETURNED):
         raise ValueError(f"unknown sign-off action {value!r}")
     return value
 
 
 def _sign_off(value: Any) -> Any:
-    from nosworkbook.store.database import SignOff
+    from nosworkbook.store.records import SignOff
 
     v = _object(value)
     return SignOff(
@@ -163,7 +163,7 @@ def _sign_off(value: Any) -> Any:
 
 
 def _state(value: Any) -> Any:
-    from nosworkbook.store.database import SignOffState
+    from nosworkbook.store.records import SignOffState
 
     v = _object(value)
     return SignOffState(
@@ -198,7 +198,7 @@ def _report(value: Any) -> tuple[dict[str, Any], list[Any], dict[str, Any]]:
 
 
 def _latest_score(value: Any) -> Any:
-    from nosworkbook.store.database import LatestScore
+    from nosworkbook.store.records import LatestScore
 
     v = _object(value)
     return LatestScore(_number(v["score"]), time(v["attempted_at"]))
@@ -210,7 +210,7 @@ def _pair(value: Any) -> tuple[str, str]:
 
 
 def _summary(value: Any) -> Any:
-    from nosworkbook.store.database import LearnerSummary
+    from nosworkbook.store.records import LearnerSummary
 
     v = _object(value)
     return LearnerSummary(
