@@ -74,6 +74,7 @@ import psutil
 from common import HERE, machine, percentile, sigterm_as_ctrl_c, versions
 
 from nosworkbook import testing
+from nosworkbook.classroom.server import pools as server_pools
 
 MARKDOWN = HERE / "classroom.md"
 PNG = HERE / "classroom.png"
@@ -84,6 +85,8 @@ SERVER_START_SECONDS = 90
 LEARNER_TIMEOUT_S = 180.0
 POOL_WARM_TIMEOUT_S = 150.0
 POOL_SETTLE_S = 20.0
+IDLE_S, IDLE_CPU_S = 2.0, 0.05
+"""A warm kernel: under IDLE_CPU_S of CPU over IDLE_S seconds."""
 LOG_EVENTS = {
     "port already in use": "Address already in use",
     "kernel died while starting": "Kernel died before replying to kernel_info",
@@ -127,8 +130,8 @@ class Server:
         self.pool = args.learners if mode == "preheated" else 0  # per pooled notebook
         self.refill_delay = kernel_settings(args)["refill_delay"]
         if args.launcher == "serve":
-            # nosworkbook serve keeps --pool kernels for the index and for each of --units
-            self.standby = self.pool * 2
+            # nosworkbook serve keeps --pool kernels for each of --units, a few for the index
+            self.standby = sum(server_pools((args.unit,), self.pool).values()) if self.pool else 0
             self.args = [
                 "-m", "nosworkbook", "serve", "<dir>", "--port", str(self.port),
                 "--host", "127.0.0.1", "--pool", str(self.pool),
@@ -231,14 +234,25 @@ async def wait_quiet(servers: list[Server]) -> float:
     return time.monotonic() - start
 
 
-async def kernel_model(http: Any, base: str, kernel_id: str) -> dict[str, Any] | None:
-    from tornado.httpclient import HTTPClientError
+def idle_kernels(kernels: dict[str, psutil.Process], seconds: float = IDLE_S) -> int:
+    """How many of `kernels` used next to no CPU over `seconds` (they ran their notebook and
+    wait). Read from the processes: the classroom server rightly tells no one about a kernel
+    still waiting in its pool, so /api/kernels cannot be asked."""
 
-    try:
-        response = await http.fetch(f"{base}/api/kernels/{kernel_id}", request_timeout=10)
-    except HTTPClientError:
-        return None
-    return json.loads(response.body)
+    def cpu(proc: psutil.Process) -> float | None:
+        try:
+            return sum(proc.cpu_times()[:2])
+        except psutil.Error:
+            return None
+
+    before = {k: cpu(proc) for k, proc in kernels.items()}
+    time.sleep(seconds)
+    after = {k: cpu(proc) for k, proc in kernels.items()}
+    return sum(
+        1
+        for k in kernels
+        if before[k] is not None and after[k] is not None and after[k] - before[k] < IDLE_CPU_S
+    )
 
 
 async def wait_pool_warm(http: Any, server: Server, claimed: set[str]) -> dict[str, Any]:
@@ -253,26 +267,15 @@ async def wait_pool_warm(http: Any, server: Server, claimed: set[str]) -> dict[s
     changed = start
     seen: dict[str, int] = {}
     while time.monotonic() - start < POOL_WARM_TIMEOUT_S:
-        standby = {k for k in server.kernels() if k not in claimed}
+        kernels = {k: proc for k, proc in server.kernels().items() if k not in claimed}
+        standby = set(kernels)
         if standby != last:
             last, changed = standby, time.monotonic()
         settled = time.monotonic() - changed > POOL_SETTLE_S + server.refill_delay
         if standby and (len(standby) >= server.standby or settled):
-            models = await asyncio.gather(*(kernel_model(http, server.base, k) for k in standby))
-            now = datetime.now(UTC)
-            idle = [
-                m
-                for m in models
-                if m
-                and m["execution_state"] == "idle"
-                and (now - datetime.fromisoformat(m["last_activity"])).total_seconds() > 2
-            ]
-            seen = {
-                "kernels": len(standby),
-                "answered": sum(m is not None for m in models),
-                "idle": len(idle),
-            }
-            if len(idle) == len(standby):
+            idle = await asyncio.to_thread(idle_kernels, kernels)
+            seen = {"kernels": len(standby), "idle": idle}
+            if idle == len(standby):
                 short = max(0, server.standby - len(standby))
                 return {"seconds": time.monotonic() - start, "short": short, "warm": True}
         await asyncio.sleep(1)
@@ -1058,8 +1061,7 @@ def trouble(raw: dict[str, Any]) -> list[str]:
             seen = pool.get("seen", {})
             return (
                 f"not warm after {pool['seconds']:.0f} s ({seen.get('kernels', '?')} standby "
-                f"kernels, {seen.get('answered', '?')} answering /api/kernels, "
-                f"{seen.get('idle', '?')} idle)"
+                f"kernels, {seen.get('idle', '?')} idle)"
             )
         return f"{pool['short']} short" if pool["short"] else "full"
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-from nosworkbook.store.records import RETURNED, SIGNED_OFF  # noqa: F401  (used by others too)
+from nosworkbook.store.records import RETURNED, SIGNED_OFF
 
 APP_MARKER = "nosworkbook-progress"
 SCHEMA_VERSION = 5  # bump, and add a migration, whenever a table below changes
