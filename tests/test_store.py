@@ -455,10 +455,8 @@ def test_reads_validate_their_arguments_too(store: Store, call, message: str) ->
 
 def test_statements_compile_for_postgresql() -> None:
     dialect = postgresql.psycopg.dialect()
-    row = {"cohort": C, "learner": "a", "criterion": "INSCS027.PC1", "urn": "INSCS027"}
-    row |= {"rating": "Competent", "evidence": "", "changed_at": datetime.now(UTC)}
     sql = str(
-        database.upsert_rating("postgresql", row, ["rating", "changed_at"]).compile(dialect=dialect)
+        database.upsert_rating("postgresql", ("rating", "changed_at")).compile(dialect=dialect)
     )
     assert "ON CONFLICT (cohort, learner, criterion) DO UPDATE SET" in sql
     assert "rating = excluded.rating" in sql and "evidence = excluded" not in sql

@@ -133,3 +133,45 @@ def test_attempts_are_pruned_keeping_the_first_the_best_and_the_newest(
         kept = [a.answer["n"] for a in store.attempts(C, "a.khan")]
         latest = store.latest_attempt(C, "a.khan", "INSCS001.smart")
     assert kept == [0, 2, 5, 6, 7] and latest is not None and latest.answer == {"n": 7}
+
+
+def test_saves_written_together_are_refused_exactly_as_the_same_saves_one_by_one(
+    tmp_path: Path, clock, monkeypatch
+) -> None:
+    """The store service writes saves that arrive together in one transaction, counting each
+    learner's last minute once: the same saves one at a time must land or be refused alike,
+    including after pruned history makes room again."""
+    from nosworkbook.store import Save
+
+    monkeypatch.setattr(ids, "MAX_SAVES_PER_MINUTE", 7)
+    monkeypatch.setattr(ids, "MAX_SAVED_CHARS_PER_MINUTE", 60)
+    monkeypatch.setattr(ids, "HISTORY_PER_CRITERION", 3)
+    monkeypatch.setattr(ids, "HISTORY_NEWEST_KEPT", 2)
+    saves = [
+        Save(C, learner, f"INSCS001.PC{n % 2 + 1}", rating="Developing", evidence="x" * size)
+        for n, (learner, size) in enumerate(
+            [("a.khan", 1)] * 9 + [("b.jones", 25)] * 4 + [("c.lee", 1), ("c.lee", 70)] * 2
+        )
+    ]
+    with open_store(tmp_path / "one.sqlite") as alone, open_store(tmp_path / "all.sqlite") as batch:
+        one_by_one = []
+        for asked in saves:
+            try:
+                one_by_one.append(
+                    alone.save(
+                        asked.cohort,
+                        asked.learner,
+                        asked.criterion,
+                        rating=asked.rating,
+                        evidence=asked.evidence,
+                    )
+                )
+            except SaveLimitReached as err:
+                one_by_one.append(err)
+        together = batch.save_many(saves)
+        outcome = [type(found).__name__ for found in together]
+        assert outcome == [type(found).__name__ for found in one_by_one]
+        assert "SaveLimitReached" in outcome[9:13] and "SaveLimitReached" in outcome[13:]
+        assert outcome[:9] == ["Record"] * 9  # pruning keeps a.khan's minute under 7 saves
+        for learner in ("a.khan", "b.jones", "c.lee"):
+            assert batch.history(C, learner) == alone.history(C, learner)

@@ -9,6 +9,7 @@ on meanwhile, each seeing whole transactions only.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sqlite3
@@ -16,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -169,17 +171,52 @@ _CRITERION_HISTORY = select(
 )
 
 
-def upsert_rating(dialect: str, row: dict[str, Any], changed: Iterable[str]) -> Any:
+@functools.cache
+def upsert_rating(dialect: str, changed: tuple[str, ...]) -> Any:
     """INSERT the ratings row, or UPDATE only the `changed` columns; RETURNING the result.
 
-    ON CONFLICT is spelt the same by SQLite and PostgreSQL, but each dialect builds its own.
+    Built once for each dialect and set of changed columns, and run with the row as its
+    parameters. ON CONFLICT is spelt the same by SQLite and PostgreSQL, but each dialect
+    builds its own.
     """
     table = schema.ratings
-    stmt = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table).values(row)
+    stmt = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
     return stmt.on_conflict_do_update(
         index_elements=[table.c.cohort, table.c.learner, table.c.criterion],
         set_={name: stmt.excluded[name] for name in changed},
     ).returning(table.c.rating, table.c.evidence, table.c.changed_at)
+
+
+_ADD_CHANGE = insert(schema.changes)
+_LOCK_LEARNER = select(
+    func.pg_advisory_xact_lock(_PG_LEARNER_LOCKS, func.hashtext(bindparam("who")))
+)
+
+
+@dataclass(frozen=True)
+class _Budget:
+    """What one learner has saved in the last minute (RATE_WINDOW), in a write transaction:
+    counted from the database once, then kept up to date by the saves the transaction makes."""
+
+    saves: int
+    chars: int
+
+    def check(self, cohort: str, learner: str) -> None:
+        """SaveLimitReached if one more save would be too often or too much."""
+        if self.saves >= ids.MAX_SAVES_PER_MINUTE:
+            logger.warning(
+                "learner %s/%s: %d saves in a minute; refused", cohort, learner, self.saves
+            )
+            raise SaveLimitReached(OFTEN)
+        if self.chars >= ids.MAX_SAVED_CHARS_PER_MINUTE:
+            logger.warning(
+                "learner %s/%s: %d characters in a minute; refused", cohort, learner, self.chars
+            )
+            raise SaveLimitReached(MUCH)
+
+    def spent(self, saved: Record) -> _Budget:
+        """The budget after `saved`, whose history row holds its evidence note."""
+        return _Budget(self.saves + 1, self.chars + len(saved.evidence or ""))
 
 
 class Store:
@@ -402,8 +439,8 @@ class Store:
     def save_many(self, saves: Iterable[Save]) -> list[Record | Exception]:
         """Make several saves in one transaction, each as `save` would, and committed on
         return: what each gave, in order, its Record or why it was refused (ValueError,
-        SaveLimitReached). One refused save changes nothing and leaves the others alone (each
-        runs in its own savepoint); if the database fails, the whole call raises StoreError
+        SaveLimitReached). A refused save changes nothing and leaves the others alone (it is
+        refused before anything of it is written); if the database fails, the whole call raises StoreError
         and nothing is saved. The store service writes saves that arrive together this way,
         sharing one commit."""
         asked = list(saves)
@@ -421,70 +458,81 @@ class Store:
         wanted.sort(key=lambda item: (item[1]["cohort"], item[1]["learner"]))
         if wanted:
             with self._transaction("save", write=True) as conn:
+                budgets: dict[tuple[str, str], _Budget | None] = {}  # None: count again
                 for n, key, new in wanted:
+                    who = (key["cohort"], key["learner"])
+                    if who not in budgets:
+                        self._lock_learner(conn, *who)
+                    budget = budgets.get(who) or self._budget(conn, *who, new["changed_at"])
+                    budgets[who] = budget
                     try:
-                        results[n] = self._write_save(conn, key, new)
+                        budget.check(*who)
                     except SaveLimitReached as err:  # refused before it wrote anything
                         results[n] = err
+                        continue
+                    record, pruned = self._write_save(conn, key, new)
+                    results[n] = record
+                    # Pruned history may have been saved within the minute: count it again.
+                    budgets[who] = None if pruned else budget.spent(record)
         return [results[n] for n in range(len(asked))]
 
-    def _write_save(self, conn: Connection, key: dict[str, Any], new: dict[str, Any]) -> Record:
-        """One save in the transaction: the limits first (SaveLimitReached before anything is
-        written), then the current values and their history row."""
-        self._check_limits(conn, key["cohort"], key["learner"], new["changed_at"])
-        stmt = upsert_rating(self._dialect, {"rating": None, "evidence": "", **key, **new}, new)
+    def _write_save(
+        self, conn: Connection, key: dict[str, Any], new: dict[str, Any]
+    ) -> tuple[Record, bool]:
+        """One save in the transaction, its limits already checked: the current values and
+        their history row. Also whether older history was pruned."""
+        row = {"rating": None, "evidence": "", **key, **new}
         # The upsert locks the row (SQLite: the whole database), so the history row below
         # gets a higher id than that of any save this one waited for.
-        current = conn.execute(stmt).one()
-        conn.execute(insert(schema.changes).values(**key, **current._asdict()))
-        self._prune_history(conn, key)
-        return Record(key["criterion"], current.rating, current.evidence, current.changed_at)
+        current = conn.execute(upsert_rating(self._dialect, tuple(new)), row).one()
+        conn.execute(_ADD_CHANGE, {**key, **current._asdict()})
+        pruned = self._prune_history(conn, key)
+        return Record(
+            key["criterion"], current.rating, current.evidence, current.changed_at
+        ), pruned
 
     # -- limits (nosworkbook.ids): how fast and how much one learner saves ------------------
 
-    def _check_limits(self, conn: Connection, cohort: str, learner: str, now: datetime) -> None:
-        """SaveLimitReached if the learner saved too often or too much in the last minute.
+    def _budget(self, conn: Connection, cohort: str, learner: str, now: datetime) -> _Budget:
+        """What the learner saved in the minute before `now`: saves and characters.
 
         Counted from the history and attempts themselves (indexed by learner and time), in
         the write transaction, so every kernel the learner has open counts against one limit.
         """
-        self._lock_learner(conn, cohort, learner)
         found = conn.execute(
             _RECENT, {"cohort": cohort, "learner": learner, "since": now - RATE_WINDOW}
         ).one()
-        saves, chars = int(found[0]) + int(found[2]), int(found[1]) + int(found[3])
-        if saves >= ids.MAX_SAVES_PER_MINUTE:
-            logger.warning("learner %s/%s: %d saves in a minute; refused", cohort, learner, saves)
-            raise SaveLimitReached(OFTEN)
-        if chars >= ids.MAX_SAVED_CHARS_PER_MINUTE:
-            logger.warning(
-                "learner %s/%s: %d characters in a minute; refused", cohort, learner, chars
-            )
-            raise SaveLimitReached(MUCH)
+        return _Budget(int(found[0]) + int(found[2]), int(found[1]) + int(found[3]))
+
+    def _check_limits(self, conn: Connection, cohort: str, learner: str, now: datetime) -> None:
+        """SaveLimitReached if the learner saved too often or too much in the last minute."""
+        self._lock_learner(conn, cohort, learner)
+        self._budget(conn, cohort, learner, now).check(cohort, learner)
 
     def _lock_learner(self, conn: Connection, cohort: str, learner: str) -> None:
         """Serialise writes about one learner until the transaction ends, so that what the
         writes count or order by (times, ids) agrees with the order they commit in."""
         if self._dialect == "postgresql":  # SQLite: BEGIN IMMEDIATE already serialises writes
-            key = func.hashtext(f"{cohort}/{learner}")
-            conn.execute(select(func.pg_advisory_xact_lock(_PG_LEARNER_LOCKS, key)))
+            conn.execute(_LOCK_LEARNER, {"who": f"{cohort}/{learner}"})
 
-    def _prune_history(self, conn: Connection, key: dict[str, Any]) -> None:
-        """Keep the criterion's history within its limits (see `history_to_drop`)."""
+    def _prune_history(self, conn: Connection, key: dict[str, Any]) -> bool:
+        """Keep the criterion's history within its limits (see `history_to_drop`); whether
+        any was dropped."""
+        count, chars = conn.execute(_CRITERION_HISTORY, key).one()
+        if count <= ids.HISTORY_PER_CRITERION and chars <= ids.HISTORY_CHARS_PER_CRITERION:
+            return False
         ch = schema.changes.c
         where = (
             ch.cohort == key["cohort"],
             ch.learner == key["learner"],
             ch.criterion == key["criterion"],
         )
-        count, chars = conn.execute(_CRITERION_HISTORY, key).one()
-        if count <= ids.HISTORY_PER_CRITERION and chars <= ids.HISTORY_CHARS_PER_CRITERION:
-            return
         query = select(ch.id, ch.rating, ch.changed_at, func.length(ch.evidence))
         rows = [tuple(row) for row in conn.execute(query.where(*where).order_by(ch.id))]
         drop = history_to_drop(rows)
         if drop:
             conn.execute(delete(schema.changes).where(ch.id.in_(drop)))
+        return bool(drop)
 
     def _prune_attempts(self, conn: Connection, row: dict[str, Any]) -> None:
         """Keep at most ATTEMPTS_PER_EXERCISE attempts: the newest, the first and the best."""
