@@ -339,7 +339,7 @@ def main() -> None:
     args = parser.parse_args()
     sigterm_as_ctrl_c()
     rows, extra = measure(args)
-    info = machine(versions("jupyterhub", "tornado", "httpx", "SQLAlchemy", "psycopg"))
+    info = machine(versions("jupyterhub", "uvicorn", "uvloop", "urllib3", "SQLAlchemy", "psycopg"))
     pg = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
     if pg:
         info["versions"]["PostgreSQL"] = pg[-1].parts[-3]

@@ -8,15 +8,18 @@ as the hub's configuration configures them. Each test that goes through the hub 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
+import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -190,19 +193,35 @@ class _BrokenStore:
         raise RuntimeError("a bug")
 
 
-def test_a_store_failure_an_unexpected_error_or_the_hub_down_is_503_never_500():
-    from tornado.httpserver import HTTPServer
+@contextlib.asynccontextmanager
+async def _serving(app: store_service.StoreApp) -> AsyncIterator[str]:
+    """`app` on uvicorn, as the service runs it, at the base URL yielded; then stopped as the
+    service stops: every save asked for written, the threads shut down."""
+    port = testhub.free_port()
+    server = store_service.http_server(app, "127.0.0.1", port)
+    running = asyncio.ensure_future(server.serve())
+    while not server.started:
+        if running.done():
+            running.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}{app.prefix}"
+    finally:
+        server.should_exit = True
+        await running
+        await app.saves.finish()
+        for pool in app.executors:
+            pool.shutdown()
 
-    auth, port = _Auth(), testhub.free_port()
+
+def test_a_store_failure_an_unexpected_error_or_the_hub_down_is_503_never_500():
+    auth = _Auth()
     body = {"cohort": COHORT, "learner": A}
 
     async def scenario() -> None:
-        app = store_service._app(_BrokenStore(), auth, "/services/x/", 60)
-        server = HTTPServer(app)
-        server.listen(port, "127.0.0.1")
-        base = f"http://127.0.0.1:{port}/services/x/"
-        headers = {"Authorization": "token t"}
-        try:
+        app = store_service.StoreApp(_BrokenStore(), auth, "/services/x/", 60)
+        async with _serving(app) as base:
+            headers = {"Authorization": "token t"}
             async with httpx.AsyncClient(base_url=base, headers=headers) as client:
                 damaged = await client.post("api/load", json=body)
                 assert damaged.status_code == 503 and "secret" not in damaged.text
@@ -213,10 +232,6 @@ def test_a_store_failure_an_unexpected_error_or_the_hub_down_is_503_never_500():
                     "api/load", json=body, headers={"Authorization": "token u"}
                 )
                 assert down.status_code == 503 and "hub" in down.json()["error"]
-        finally:
-            server.stop()
-            for pool in app.settings["executors"]:
-                pool.shutdown()
 
     asyncio.run(scenario())
 
@@ -225,35 +240,26 @@ def test_saves_arriving_together_share_a_commit_and_each_gets_its_own_answer(tmp
     """Thirty saves at once through the service: each answered with its own record (or its
     own refusal), in far fewer transactions than saves, and all of them in the store."""
     from sqlalchemy import event
-    from tornado.httpserver import HTTPServer
 
-    auth, port = _Auth(), testhub.free_port()
+    auth = _Auth()
     store = open_store(tmp_path / "progress.sqlite")
     commits: list[int] = []
     event.listen(store._engine, "commit", lambda conn: commits.append(1))
 
     async def scenario() -> list[httpx.Response]:
-        app = store_service._app(store, auth, "/services/x/", 60)
-        server = HTTPServer(app)
-        server.listen(port, "127.0.0.1")
-        base = f"http://127.0.0.1:{port}/services/x/"
-        try:
-            async with httpx.AsyncClient(
-                base_url=base, headers={"Authorization": "token t"}
-            ) as client:
-                bodies = [
-                    {"cohort": COHORT, "learner": A, "criterion": f"INSCS027.PC{n + 1}"}
-                    | {"rating": "Competent", "evidence": f"Note {n}"}
-                    for n in range(30)
-                ]
-                bodies[7] = {"cohort": COHORT, "learner": A, "criterion": PC1}  # nothing to save
-                bodies[9] = {"cohort": COHORT, "learner": B, "criterion": PC1, "rating": "x"}
-                return await asyncio.gather(*(client.post("api/save", json=b) for b in bodies))
-        finally:
-            server.stop()
-            await app.settings["saves"].finish()
-            for pool in app.settings["executors"]:
-                pool.shutdown()
+        app = store_service.StoreApp(store, auth, "/services/x/", 60)
+        async with (
+            _serving(app) as base,
+            httpx.AsyncClient(base_url=base, headers={"Authorization": "token t"}) as client,
+        ):
+            bodies = [
+                {"cohort": COHORT, "learner": A, "criterion": f"INSCS027.PC{n + 1}"}
+                | {"rating": "Competent", "evidence": f"Note {n}"}
+                for n in range(30)
+            ]
+            bodies[7] = {"cohort": COHORT, "learner": A, "criterion": PC1}  # nothing to save
+            bodies[9] = {"cohort": COHORT, "learner": B, "criterion": PC1, "rating": "x"}
+            return await asyncio.gather(*(client.post("api/save", json=b) for b in bodies))
 
     answers = asyncio.run(scenario())
     codes = [answer.status_code for answer in answers]
@@ -329,6 +335,16 @@ def test_an_unreachable_service_is_a_store_error_naming_it():
         store.load(COHORT, A)
 
 
+def test_a_service_that_never_answers_is_a_store_error_after_the_timeout():
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()  # accepts connections, never answers
+        port = listening.getsockname()[1]
+        store = RemoteStore(f"http://127.0.0.1:{port}/services/x/", "token", timeout=0.5)
+        with store, pytest.raises(StoreError, match="did not answer save in time"):
+            store.save(COHORT, A, PC1, rating="Competent")
+
+
 # -- through a real hub ----------------------------------------------------------------------
 
 
@@ -384,7 +400,9 @@ def test_another_learner_cannot_read_or_write_a_learners_records(hub, backend):
 
 def test_no_token_a_garbage_token_and_a_token_without_the_scope_are_refused(hub, backend):
     body = {"cohort": COHORT, "learner": A}
-    assert _raw(hub, backend, "load", json=body).status_code == 401
+    none = _raw(hub, backend, "load", json=body)
+    assert none.status_code == 401 and none.headers["www-authenticate"] == "token"
+    assert none.headers["cache-control"] == "no-store"
     garbage = {"Authorization": "token " + "x" * 40}
     answer = _raw(hub, backend, "load", json=body, headers=garbage)
     assert answer.status_code == 401 and "error" in answer.json()
@@ -470,6 +488,10 @@ def test_hostile_requests_get_a_clear_refusal_and_change_nothing(hub, backend):
         assert _raw(hub, backend, "set_access_code", json={}, headers=auth).status_code == 404
         assert httpx.get(hub.hub.url(backend) + "api/load", headers=auth).status_code == 405
         assert httpx.get(hub.hub.url(backend) + "nothing/here").status_code == 404
+        direct = urlsplit(hub.hub.direct_url(backend))
+        with socket.create_connection((direct.hostname, direct.port), timeout=10) as raw:
+            raw.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+            assert raw.recv(100).startswith(b"HTTP/1.1 400 ")  # the parser's refusal, not a 500
         with pytest.raises(ValueError, match="Criterion id"):
             store.save(COHORT, A, "INSCS027.PC0", rating="Competent")
         assert _everything(store, A) == before

@@ -7,8 +7,10 @@ what Store's method returns (its dataclasses, times with their time zone), and f
 Store's does: ValueError for a bad value (SaveLimitReached when saving too fast), StoreError
 naming the service for everything else (unreachable, refused, the database's own trouble).
 
-httpx is imported when a RemoteStore is made; the dataclasses (and SQLAlchemy) when the first
-records arrive, after sign-in.
+urllib3 carries the requests: a burst of saves from a classroom's kernels shares the hub's
+cores with the service, and urllib3 spends under half of httpx's time on each
+(`benchmarks/hub.md`). It is imported when a RemoteStore is made; the dataclasses when the
+first records arrive, after sign-in.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from nosworkbook.store.errors import SaveLimitReached, StoreError
 TOKEN_ENV = "JUPYTERHUB_API_TOKEN"
 TIMEOUT_S = 30.0
 """How long to wait for the service (a save queued behind others takes milliseconds)."""
+CONNECT_TRIES = 3
 _KEEP: Any = object()
+
+
+def _why(err: BaseException) -> str:
+    """urllib3's reason, without its repetition of the address (the message names it)."""
+    text = str(err)
+    return text.rpartition("): ")[2] or text
 
 
 def is_service(location: object) -> bool:
@@ -55,15 +64,15 @@ class RemoteStore:
                 self.location,
                 f"is the hub's store service, and this kernel has no hub token (${TOKEN_ENV})",
             )
-        import httpx
+        import urllib3
 
-        self._httpx = httpx
-        self._client = httpx.Client(
-            base_url=self.url,
-            headers={"Authorization": f"token {token}"},
-            timeout=timeout,
-            transport=httpx.HTTPTransport(retries=2),  # connecting only: nothing was sent
-            follow_redirects=False,
+        self._urllib3 = urllib3
+        self._pool = urllib3.PoolManager(
+            num_pools=1,
+            maxsize=4,  # a kernel's threads: the widgets save, a report loads
+            headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            retries=False,  # `_send` connects again; nothing is ever sent twice
         )
 
     def __repr__(self) -> str:
@@ -77,7 +86,7 @@ class RemoteStore:
 
     def close(self) -> None:
         """Close the connections (every save is already committed by the service)."""
-        self._client.close()
+        self._pool.clear()
 
     @property
     def damaged(self) -> str | None:
@@ -91,25 +100,18 @@ class RemoteStore:
             body = json.dumps(arguments, ensure_ascii=False, allow_nan=False).encode()
         except (TypeError, ValueError) as err:
             raise ValueError(f"The values for {method} are not plain JSON data: {err}.") from None
+        response = self._send(method, body)
         try:
-            response = self._client.post(
-                f"api/{method}", content=body, headers={"Content-Type": "application/json"}
-            )
-        except self._httpx.TimeoutException:
-            raise StoreError(self.location, f"did not answer {method} in time") from None
-        except self._httpx.HTTPError as err:
-            raise StoreError(self.location, f"cannot be reached: {err}") from None
-        try:
-            found = response.json()
+            found = json.loads(response.data)
         except ValueError:
             found = None
         if not isinstance(found, dict):
             raise StoreError(
                 self.location,
-                f"answered {method} with HTTP {response.status_code} and no JSON: it may not "
+                f"answered {method} with HTTP {response.status} and no JSON: it may not "
                 "be the store service",
             )
-        status = response.status_code
+        status = response.status
         if status == 200 and "result" in found:
             try:
                 return wire.decode(method, found["result"])
@@ -123,6 +125,23 @@ class RemoteStore:
         if status in (401, 403):
             raise StoreError(self.location, f"refused {method}: {message}")
         raise StoreError(self.location, f"could not {method}: {message}")
+
+    def _send(self, method: str, body: bytes) -> Any:
+        """POST the request; connect up to CONNECT_TRIES times (nothing was sent yet), but
+        never send a request twice: it may have been saved before its answer was lost."""
+        errors = self._urllib3.exceptions
+        tries = 0
+        while True:
+            try:
+                return self._pool.request("POST", f"{self.url}api/{method}", body=body)
+            except errors.NewConnectionError as err:  # refused, no route: nothing sent
+                tries += 1
+                if tries == CONNECT_TRIES:
+                    raise StoreError(self.location, f"cannot be reached: {_why(err)}") from None
+            except errors.TimeoutError:
+                raise StoreError(self.location, f"did not answer {method} in time") from None
+            except errors.HTTPError as err:
+                raise StoreError(self.location, f"cannot be reached: {_why(err)}") from None
 
     # -- what the workbook, the dashboard and the reports call; as Store's ------------------
 
