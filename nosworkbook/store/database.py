@@ -37,7 +37,6 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
-    true,
     update,
 )
 from sqlalchemy import union as sql_union
@@ -141,33 +140,50 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _recent() -> Any:
-    """Saves and characters a learner saved since `since`: history rows, then attempts."""
+def _recent() -> tuple[Any, Any]:
+    """Saves and characters each of a cohort's `learners` saved since `since`, by learner:
+    history rows, and attempts."""
     ch, at = schema.changes.c, schema.attempts.c
-    changes = select(func.count(), func.coalesce(func.sum(func.length(ch.evidence)), 0)).where(
-        ch.cohort == bindparam("cohort"),
-        ch.learner == bindparam("learner"),
-        ch.changed_at > bindparam("since"),
+    changes = (
+        select(ch.learner, func.count(), func.coalesce(func.sum(func.length(ch.evidence)), 0))
+        .where(
+            ch.cohort == bindparam("cohort"),
+            ch.learner.in_(bindparam("learners", expanding=True)),
+            ch.changed_at > bindparam("since"),
+        )
+        .group_by(ch.learner)
     )
-    attempts = select(
-        func.count(), func.coalesce(func.sum(func.length(cast(at.answer, Text))), 0)
-    ).where(
-        at.cohort == bindparam("cohort"),
-        at.learner == bindparam("learner"),
-        at.attempted_at > bindparam("since"),
+    attempts = (
+        select(
+            at.learner,
+            func.count(),
+            func.coalesce(func.sum(func.length(cast(at.answer, Text))), 0),
+        )
+        .where(
+            at.cohort == bindparam("cohort"),
+            at.learner.in_(bindparam("learners", expanding=True)),
+            at.attempted_at > bindparam("since"),
+        )
+        .group_by(at.learner)
     )
-    changes, attempts = changes.subquery(), attempts.subquery()
-    return select(*changes.c, *attempts.c).select_from(changes.join(attempts, true()))
+    return changes, attempts
 
 
 # Built once: building a statement costs more than running it.
-_RECENT = _recent()
-_CRITERION_HISTORY = select(
-    func.count(), func.coalesce(func.sum(func.length(schema.changes.c.evidence)), 0)
-).where(
-    schema.changes.c.cohort == bindparam("cohort"),
-    schema.changes.c.learner == bindparam("learner"),
-    schema.changes.c.criterion == bindparam("criterion"),
+_RECENT_CHANGES, _RECENT_ATTEMPTS = _recent()
+_HISTORY_SIZES = (
+    select(
+        schema.changes.c.learner,
+        schema.changes.c.criterion,
+        func.count(),
+        func.coalesce(func.sum(func.length(schema.changes.c.evidence)), 0),
+    )
+    .where(
+        schema.changes.c.cohort == bindparam("cohort"),
+        schema.changes.c.learner.in_(bindparam("learners", expanding=True)),
+        schema.changes.c.criterion.in_(bindparam("criteria", expanding=True)),
+    )
+    .group_by(schema.changes.c.learner, schema.changes.c.criterion)
 )
 
 
@@ -440,9 +456,9 @@ class Store:
         """Make several saves in one transaction, each as `save` would, and committed on
         return: what each gave, in order, its Record or why it was refused (ValueError,
         SaveLimitReached). A refused save changes nothing and leaves the others alone (it is
-        refused before anything of it is written); if the database fails, the whole call raises StoreError
-        and nothing is saved. The store service writes saves that arrive together this way,
-        sharing one commit."""
+        refused before anything of it is written); if the database fails, the whole call
+        raises StoreError and nothing is saved. The store service writes saves that arrive
+        together this way, sharing one commit."""
         asked = list(saves)
         results: dict[int, Record | Exception] = {}
         wanted: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
@@ -458,56 +474,72 @@ class Store:
         wanted.sort(key=lambda item: (item[1]["cohort"], item[1]["learner"]))
         if wanted:
             with self._transaction("save", write=True) as conn:
-                budgets: dict[tuple[str, str], _Budget | None] = {}  # None: count again
-                for n, key, new in wanted:
-                    who = (key["cohort"], key["learner"])
-                    if who not in budgets:
-                        self._lock_learner(conn, *who)
-                    budget = budgets.get(who) or self._budget(conn, *who, new["changed_at"])
-                    budgets[who] = budget
-                    try:
-                        budget.check(*who)
-                    except SaveLimitReached as err:  # refused before it wrote anything
-                        results[n] = err
-                        continue
-                    record, pruned = self._write_save(conn, key, new)
-                    results[n] = record
-                    # Pruned history may have been saved within the minute: count it again.
-                    budgets[who] = None if pruned else budget.spent(record)
+                self._write_saves(conn, wanted, results)
         return [results[n] for n in range(len(asked))]
 
-    def _write_save(
-        self, conn: Connection, key: dict[str, Any], new: dict[str, Any]
-    ) -> tuple[Record, bool]:
-        """One save in the transaction, its limits already checked: the current values and
-        their history row. Also whether older history was pruned."""
-        row = {"rating": None, "evidence": "", **key, **new}
-        # The upsert locks the row (SQLite: the whole database), so the history row below
-        # gets a higher id than that of any save this one waited for.
-        current = conn.execute(upsert_rating(self._dialect, tuple(new)), row).one()
-        conn.execute(_ADD_CHANGE, {**key, **current._asdict()})
-        pruned = self._prune_history(conn, key)
-        return Record(
-            key["criterion"], current.rating, current.evidence, current.changed_at
-        ), pruned
+    def _write_saves(
+        self,
+        conn: Connection,
+        wanted: list[tuple[int, dict[str, Any], dict[str, Any]]],
+        results: dict[int, Record | Exception],
+    ) -> None:
+        """The saves of one transaction, in order: every learner's lock and last minute
+        first (one query for the lot), then each save's limits and current values, then all
+        their history rows at once, then any history over its limits pruned."""
+        cohorts: dict[str, dict[str, datetime]] = {}  # learner: the time of their first save
+        for _n, key, new in wanted:
+            first = cohorts.setdefault(key["cohort"], {})
+            if key["learner"] not in first:
+                self._lock_learner(conn, key["cohort"], key["learner"])
+                first[key["learner"]] = new["changed_at"]
+        budgets = {
+            (cohort, learner): budget
+            for cohort, learners in cohorts.items()
+            for learner, budget in self._budgets(
+                conn, cohort, list(learners), min(learners.values())
+            ).items()
+        }
+        history: list[dict[str, Any]] = []
+        for n, key, new in wanted:
+            who = (key["cohort"], key["learner"])
+            try:
+                budgets[who].check(*who)
+            except SaveLimitReached as err:  # refused before it wrote anything
+                results[n] = err
+                continue
+            row = {"rating": None, "evidence": "", **key, **new}
+            # The upsert locks the row (SQLite: the whole database), so the history rows
+            # below get higher ids than those of any save this transaction waited for.
+            current = conn.execute(upsert_rating(self._dialect, tuple(new)), row).one()
+            history.append({**key, **current._asdict()})
+            record = Record(key["criterion"], current.rating, current.evidence, current.changed_at)
+            results[n] = record
+            budgets[who] = budgets[who].spent(record)
+        if history:
+            conn.execute(_ADD_CHANGE, history)  # in order: ids are the order of saving
+            self._prune_history(conn, history)
 
     # -- limits (nosworkbook.ids): how fast and how much one learner saves ------------------
 
-    def _budget(self, conn: Connection, cohort: str, learner: str, now: datetime) -> _Budget:
-        """What the learner saved in the minute before `now`: saves and characters.
+    def _budgets(
+        self, conn: Connection, cohort: str, learners: list[str], now: datetime
+    ) -> dict[str, _Budget]:
+        """What each learner saved in the minute before `now`: saves and characters.
 
         Counted from the history and attempts themselves (indexed by learner and time), in
         the write transaction, so every kernel the learner has open counts against one limit.
         """
-        found = conn.execute(
-            _RECENT, {"cohort": cohort, "learner": learner, "since": now - RATE_WINDOW}
-        ).one()
-        return _Budget(int(found[0]) + int(found[2]), int(found[1]) + int(found[3]))
+        asked = {"cohort": cohort, "learners": learners, "since": now - RATE_WINDOW}
+        found = dict.fromkeys(learners, _Budget(0, 0))
+        for statement in (_RECENT_CHANGES, _RECENT_ATTEMPTS):
+            for learner, saves, chars in conn.execute(statement, asked):
+                found[learner] = _Budget(found[learner].saves + saves, found[learner].chars + chars)
+        return found
 
     def _check_limits(self, conn: Connection, cohort: str, learner: str, now: datetime) -> None:
         """SaveLimitReached if the learner saved too often or too much in the last minute."""
         self._lock_learner(conn, cohort, learner)
-        self._budget(conn, cohort, learner, now).check(cohort, learner)
+        self._budgets(conn, cohort, [learner], now)[learner].check(cohort, learner)
 
     def _lock_learner(self, conn: Connection, cohort: str, learner: str) -> None:
         """Serialise writes about one learner until the transaction ends, so that what the
@@ -515,24 +547,29 @@ class Store:
         if self._dialect == "postgresql":  # SQLite: BEGIN IMMEDIATE already serialises writes
             conn.execute(_LOCK_LEARNER, {"who": f"{cohort}/{learner}"})
 
-    def _prune_history(self, conn: Connection, key: dict[str, Any]) -> bool:
-        """Keep the criterion's history within its limits (see `history_to_drop`); whether
-        any was dropped."""
-        count, chars = conn.execute(_CRITERION_HISTORY, key).one()
-        if count <= ids.HISTORY_PER_CRITERION and chars <= ids.HISTORY_CHARS_PER_CRITERION:
-            return False
+    def _prune_history(self, conn: Connection, saved: list[dict[str, Any]]) -> None:
+        """Keep the history of every criterion `saved` within its limits (see
+        `history_to_drop`): their sizes in one query per cohort, then each one over."""
+        touched: dict[str, set[tuple[str, str]]] = {}
+        for row in saved:
+            touched.setdefault(row["cohort"], set()).add((row["learner"], row["criterion"]))
         ch = schema.changes.c
-        where = (
-            ch.cohort == key["cohort"],
-            ch.learner == key["learner"],
-            ch.criterion == key["criterion"],
-        )
-        query = select(ch.id, ch.rating, ch.changed_at, func.length(ch.evidence))
-        rows = [tuple(row) for row in conn.execute(query.where(*where).order_by(ch.id))]
-        drop = history_to_drop(rows)
-        if drop:
-            conn.execute(delete(schema.changes).where(ch.id.in_(drop)))
-        return bool(drop)
+        for cohort, pairs in touched.items():
+            asked = {
+                "cohort": cohort,
+                "learners": sorted({learner for learner, _ in pairs}),
+                "criteria": sorted({criterion for _, criterion in pairs}),
+            }
+            for learner, criterion, count, chars in conn.execute(_HISTORY_SIZES, asked):
+                over = count > ids.HISTORY_PER_CRITERION or chars > ids.HISTORY_CHARS_PER_CRITERION
+                if not over or (learner, criterion) not in pairs:
+                    continue
+                where = (ch.cohort == cohort, ch.learner == learner, ch.criterion == criterion)
+                query = select(ch.id, ch.rating, ch.changed_at, func.length(ch.evidence))
+                rows = [tuple(row) for row in conn.execute(query.where(*where).order_by(ch.id))]
+                drop = history_to_drop(rows)
+                if drop:
+                    conn.execute(delete(schema.changes).where(ch.id.in_(drop)))
 
     def _prune_attempts(self, conn: Connection, row: dict[str, Any]) -> None:
         """Keep at most ATTEMPTS_PER_EXERCISE attempts: the newest, the first and the best."""
