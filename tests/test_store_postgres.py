@@ -6,6 +6,7 @@ Debian's PostgreSQL, which the test set-up installs.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from nosworkbook.store import StoreError, open_store
+from nosworkbook.store import Record, StoreError, open_store
 from nosworkbook.testing import postgres_cluster
 
 
@@ -135,3 +136,32 @@ def test_access_codes_are_issued_once_kept_and_reissued_for_learners_and_tutors(
     assert not store.verify_access(cohort, "m.price", tutors.codes["m.price"])
     withdrawn = issue_codes(store, cohort, ["a.khan"])
     assert withdrawn.withdrawn == ["b.jones"] and store.access_roster(cohort) == ["a.khan"]
+
+
+def test_batches_of_saves_about_the_same_learners_in_any_order_never_deadlock(postgres):
+    """The store service's batches (`save_many`) lock all their learners in one statement:
+    batches naming the same learners in different orders, at once, all land."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nosworkbook.store import Save
+
+    learners = [f"batch-{n}" for n in range(6)]
+
+    def batches(seed: int) -> None:
+        store = open_store(postgres)
+        order = random.Random(seed)
+        for round_ in range(10):
+            asked = [
+                Save("locks", learner, "INSCS001.PC1", evidence=f"{seed}/{round_}")
+                for learner in order.sample(learners, len(learners))
+            ]
+            assert all(isinstance(found, Record) for found in store.save_many(asked))
+        store.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(batches, range(4)))
+    store = open_store(postgres)
+    for learner in learners:
+        history = store.history("locks", learner, criterion="INSCS001.PC1")
+        assert len(history) == 40
+        assert store.load("locks", learner)["INSCS001.PC1"].evidence == history[-1].evidence

@@ -39,6 +39,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy import union as sql_union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
@@ -207,6 +208,11 @@ _ADD_CHANGE = insert(schema.changes)
 _LOCK_LEARNER = select(
     func.pg_advisory_xact_lock(_PG_LEARNER_LOCKS, func.hashtext(bindparam("who")))
 )
+_LOCK_LEARNERS = sql_text(
+    "SELECT pg_advisory_xact_lock(:locks, hashtext(who)) "
+    "FROM unnest(CAST(:whos AS text[])) WITH ORDINALITY AS asked(who, n) ORDER BY n"
+)
+"""Several learners' locks in one statement, one after another in the order given."""
 
 
 @dataclass(frozen=True)
@@ -488,10 +494,8 @@ class Store:
         their history rows at once, then any history over its limits pruned."""
         cohorts: dict[str, dict[str, datetime]] = {}  # learner: the time of their first save
         for _n, key, new in wanted:
-            first = cohorts.setdefault(key["cohort"], {})
-            if key["learner"] not in first:
-                self._lock_learner(conn, key["cohort"], key["learner"])
-                first[key["learner"]] = new["changed_at"]
+            cohorts.setdefault(key["cohort"], {}).setdefault(key["learner"], new["changed_at"])
+        self._lock_learners(conn, [(c, learner) for c in cohorts for learner in cohorts[c]])
         budgets = {
             (cohort, learner): budget
             for cohort, learners in cohorts.items()
@@ -546,6 +550,13 @@ class Store:
         writes count or order by (times, ids) agrees with the order they commit in."""
         if self._dialect == "postgresql":  # SQLite: BEGIN IMMEDIATE already serialises writes
             conn.execute(_LOCK_LEARNER, {"who": f"{cohort}/{learner}"})
+
+    def _lock_learners(self, conn: Connection, whos: list[tuple[str, str]]) -> None:
+        """`_lock_learner` for each (cohort, learner), in one statement, in a set order, so
+        that two transactions never wait for each other's locks."""
+        if self._dialect == "postgresql":
+            asked = {"locks": _PG_LEARNER_LOCKS, "whos": [f"{c}/{w}" for c, w in sorted(whos)]}
+            conn.execute(_LOCK_LEARNERS, asked)
 
     def _prune_history(self, conn: Connection, saved: list[dict[str, Any]]) -> None:
         """Keep the history of every criterion `saved` within its limits (see
