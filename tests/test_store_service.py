@@ -22,6 +22,7 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import httpx
+import psutil
 import pytest
 
 from nosworkbook import ids
@@ -210,8 +211,7 @@ async def _serving(app: store_service.StoreApp) -> AsyncIterator[str]:
         server.should_exit = True
         await running
         await app.saves.finish()
-        for pool in app.executors:
-            pool.shutdown()
+        app.close()
 
 
 def test_a_store_failure_an_unexpected_error_or_the_hub_down_is_503_never_500():
@@ -270,6 +270,57 @@ def test_saves_arriving_together_share_a_commit_and_each_gets_its_own_answer(tmp
     assert len(held) == 28 and held["INSCS027.PC30"].evidence == "Note 29"
     assert len(commits) < 10, len(commits)  # saves that waited went in together
     store.close()
+
+
+def test_the_writer_process_writes_answers_and_refuses_as_the_store_and_outlives_a_crash(
+    tmp_path,
+):
+    """The service's writes run in a process of their own: what it gives back, refusals and
+    errors included, comes back as the store's own values and exceptions; if the process
+    dies its writes fail with a StoreError, and the next write starts another."""
+    from nosworkbook.hub.writer import ProcessWriter
+    from nosworkbook.store import Record, Save
+
+    path = tmp_path / "progress.sqlite"
+    open_store(path).close()
+    tutor = Caller(TUTOR, frozenset({f"tutors-{COHORT}"}))
+    learner = Caller(A, frozenset({f"learners-{COHORT}"}))
+
+    async def scenario() -> None:
+        writer = ProcessWriter(str(path), str(path))
+        try:
+            saved, bad = await writer.save_many(
+                [Save(COHORT, A, PC1, rating="Competent"), Save(COHORT, A, "INSCS027.PC0")]
+            )
+            assert isinstance(saved, Record) and saved.rating == "Competent"
+            assert isinstance(bad, ValueError) and "Criterion id" in str(bad)
+            signed = await writer.call(
+                tutor,
+                "sign_off",
+                {"cohort": COHORT, "learner": A}
+                | {"criterion": PC1, "tutor": TUTOR, "feedback": "Good."},
+            )
+            assert signed.tutor == TUTOR
+            with pytest.raises(Refused):
+                await writer.call(
+                    learner,
+                    "sign_off",
+                    {"cohort": COHORT, "learner": A} | {"criterion": PC1, "tutor": A},
+                )
+            for child in psutil.Process().children():
+                if "resource_tracker" not in " ".join(child.cmdline()):
+                    child.kill()  # the writer process
+            with pytest.raises(StoreError, match="writer process stopped"):
+                await writer.save_many([Save(COHORT, A, PC2, rating="Competent")])
+            (again,) = await writer.save_many([Save(COHORT, A, PC2, rating="Developing")])
+            assert again.rating == "Developing"
+        finally:
+            writer.close()
+
+    asyncio.run(scenario())
+    with open_store(path) as store:
+        assert store.load(COHORT, A)[PC2].rating == "Developing"
+        assert [s.tutor for s in store.sign_off_log(COHORT)] == [TUTOR]
 
 
 def test_records_cross_the_wire_as_the_same_dataclasses_with_their_time_zone(tmp_path):
@@ -575,3 +626,34 @@ def test_access_codes_and_the_sign_in_throttle_work_through_the_service(hub, bac
         assert tutor.sign_in_locked_until(COHORT, ["client:ab12"]) is not None
         with pytest.raises(StoreError, match="refused"):
             tutor.verify_access(COHORT, A, code)
+
+
+def test_the_writer_process_ends_when_the_service_is_killed_outright(tmp_path):
+    path = tmp_path / "progress.sqlite"
+    open_store(path).close()
+    script = (
+        "import asyncio, sys\n"
+        "from nosworkbook.hub.writer import ProcessWriter\n"
+        "from nosworkbook.store import Save\n"
+        "writer = ProcessWriter(sys.argv[1], sys.argv[1])\n"
+        f"saves = [Save({COHORT!r}, {A!r}, {PC1!r}, rating='Competent')]\n"
+        "print(asyncio.run(writer.save_many(saves))[0].rating, flush=True)\n"
+        "import time; time.sleep(120)\n"
+    )
+    service = subprocess.Popen(
+        [sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert service.stdout.readline().strip() == "Competent"  # the writer is running
+        writers = [
+            child
+            for child in psutil.Process(service.pid).children()
+            if "resource_tracker" not in " ".join(child.cmdline())
+        ]
+        assert len(writers) == 1
+        service.kill()
+        service.wait()
+        psutil.wait_procs(writers, timeout=10)
+        assert not writers[0].is_running()
+    finally:
+        service.kill()

@@ -9,8 +9,8 @@ shown to the hub (HubAuth; `tokens` remembers the answer) to learn who owns it a
 Learners' saves that arrive while others are being written wait, then go in together, in the
 order they arrived, in one transaction (`SaveQueue`, `Store.save_many`): one commit for a
 classroom's worth, and no writer polls for SQLite's lock, so none is starved
-(`benchmarks/hub.md`). Other writes run one at a time on SQLite's single writer thread, several
-at once on PostgreSQL; reads run beside the writes on their own threads.
+(`benchmarks/hub.md`). Every write runs in the service's writer process (`hub.writer`), one
+at a time, beside the requests; reads run on threads of the service.
 
     python -m nosworkbook.hub.store_service     # as the hub runs it
 
@@ -145,8 +145,8 @@ class SaveQueue:
     batch takes them all (up to `most`), in arrival order, in one transaction on the writer
     thread. Thirty learners saving at once wait for two or three commits, not thirty."""
 
-    def __init__(self, store: Any, writer: ThreadPoolExecutor, most: int = MOST_SAVES_AT_ONCE):
-        self._store, self._writer, self._most = store, writer, most
+    def __init__(self, writer: Any, most: int = MOST_SAVES_AT_ONCE) -> None:
+        self._writer, self._most = writer, most
         self._waiting: list[tuple[Any, asyncio.Future[Any]]] = []
         self._draining: asyncio.Task[None] | None = None
 
@@ -164,14 +164,11 @@ class SaveQueue:
             await asyncio.shield(self._draining)
 
     async def _drain(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             while self._waiting:
                 batch, self._waiting = self._waiting[: self._most], self._waiting[self._most :]
                 try:
-                    results = await loop.run_in_executor(
-                        self._writer, self._store.save_many, [asked for asked, _ in batch]
-                    )
+                    results = await self._writer.save_many([asked for asked, _ in batch])
                 except Exception as err:  # the database failed: every save of the batch
                     results = [err] * len(batch)
                 for (_, future), found in zip(batch, results, strict=True):
@@ -205,27 +202,40 @@ class StoreApp:
 
     Plain ASGI on uvicorn, whose HTTP parser is compiled: on a classroom's burst of saves a
     request costs the event loop a fraction of what tornado's does (`benchmarks/hub.md`).
-    `saves` is the group-commit queue; `executors` the reader and writer threads, for the
-    caller to shut down once the server has stopped.
+    Reads run on threads here with `store`; writes go to `writer` (`hub.writer`; default: a
+    thread here), saves through the group-commit queue `saves`. `close` once the server has
+    stopped and `saves.finish()` has returned.
     """
 
-    def __init__(self, store: Any, hub_auth: Any, prefix: str, cache_seconds: float) -> None:
+    def __init__(
+        self,
+        store: Any,
+        hub_auth: Any,
+        prefix: str,
+        cache_seconds: float,
+        writer: Any = None,
+    ) -> None:
         from nosworkbook.hub.tokens import TokenCache
+        from nosworkbook.hub.writer import ThreadWriter
 
         self.store, self.hub_auth = store, hub_auth
         self.owners = TokenCache(
             lambda token: hub_auth.user_for_token(token, use_cache=False, sync=False),
             max_age=cache_seconds,
         )
-        sqlite = getattr(store, "_dialect", "") == "sqlite"
+        if writer is None:  # on threads here, with `store`
+            sqlite = getattr(store, "_dialect", "") == "sqlite"
+            writer = ThreadWriter(store, 1 if sqlite else POSTGRES_WRITERS)
         self.readers = ThreadPoolExecutor(READERS, thread_name_prefix="store-read")
-        self.writers = ThreadPoolExecutor(
-            1 if sqlite else POSTGRES_WRITERS, thread_name_prefix="store-write"
-        )
-        self.executors = (self.readers, self.writers)
-        self.saves, self._save_asked = SaveQueue(store, self.writers), _SaveAsked()
+        self.writer = writer
+        self.saves, self._save_asked = SaveQueue(writer), _SaveAsked()
         self.prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
         self._health = {self.prefix, self.prefix.rstrip("/") or "/", self.prefix + "health"}
+
+    def close(self) -> None:
+        """Return once every write that started is committed; then stop the threads."""
+        self.writer.close()
+        self.readers.shutdown(wait=True)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":  # lifespan and websockets are off in `serve`
@@ -279,11 +289,12 @@ class StoreApp:
                 result = await self.saves.save(
                     store_api.call(self._save_asked, caller, method, body)
                 )
+            elif store_api.OPERATIONS[method].writes:
+                result = await self.writer.call(caller, method, body)
             else:
-                pool = self.writers if store_api.OPERATIONS[method].writes else self.readers
                 loop = asyncio.get_running_loop()
                 result = await loop.run_in_executor(
-                    pool, store_api.call, self.store, caller, method, body
+                    self.readers, store_api.call, self.store, caller, method, body
                 )
             try:
                 return wire.encode(result)
@@ -395,6 +406,7 @@ def http_server(app: StoreApp, host: str, port: int) -> Any:
         log_config=None,
         access_log=False,  # StoreApp logs what it refuses
         server_header=False,
+        proxy_headers=False,  # nothing here uses the client's address
         timeout_graceful_shutdown=60,
     )
     return Server(config)
@@ -404,12 +416,15 @@ async def serve() -> None:
     """Open the store, answer until SIGTERM or SIGINT, then finish what is running and close."""
     from jupyterhub.services.auth import HubAuth
 
+    from nosworkbook.hub.writer import ProcessWriter
+
     store = _open_database()
     cache = int(os.environ.get(CACHE_ENV, DEFAULT_CACHE_SECONDS))
     hub_auth = HubAuth()  # asked with use_cache=False: `tokens.TokenCache` remembers
     address = urlsplit(os.environ.get("JUPYTERHUB_SERVICE_URL", DEFAULT_URL))
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE_NAME}/")
-    app = StoreApp(store, hub_auth, prefix, cache)
+    writer = ProcessWriter(os.environ[DATABASE_ENV].strip(), store.location)
+    app = StoreApp(store, hub_auth, prefix, cache, writer)
     host, port = listen_address(address.geturl(), os.environ.get(BIND_ENV, ""))
     server = http_server(app, host, port)
     loop = asyncio.get_running_loop()
@@ -420,8 +435,7 @@ async def serve() -> None:
         await server.serve()  # on should_exit: stops listening, lets running requests end
     finally:
         await app.saves.finish()  # every save asked for is written before we go
-        for pool in app.executors:
-            pool.shutdown(wait=True)  # every save that started is committed
+        app.close()  # every write that started is committed
         store.close()
     if not server.started:
         raise SystemExit(f"The store service could not listen on {host}:{port}.")

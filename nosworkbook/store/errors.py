@@ -19,6 +19,10 @@ class StoreError(NosworkbookError):
         self.problem = " ".join(problem.split())  # one line, whatever the driver said
         super().__init__(f"{self.location}: {self.problem}")
 
+    def __reduce__(self) -> tuple[type[StoreError], tuple[str, str]]:
+        """Pickled as made (the store service's writer process raises it to the service)."""
+        return (type(self), (self.location, self.problem))
+
 
 class SaveLimitReached(ValueError):
     """A learner has saved too often, or too much, in the last minute: nothing was saved.
