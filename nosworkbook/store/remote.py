@@ -8,8 +8,9 @@ Store's does: ValueError for a bad value (SaveLimitReached when saving too fast)
 naming the service for everything else (unreachable, refused, the database's own trouble).
 
 urllib3 carries the requests: a burst of saves from a classroom's kernels shares the hub's
-cores with the service, and urllib3 spends less CPU on each than httpx (`benchmarks/hub.md`). It is imported when a RemoteStore is made; the dataclasses when the
-first records arrive, after sign-in.
+cores with the service, and urllib3 spends less CPU on each than httpx (`benchmarks/hub.md`).
+It is imported when a RemoteStore is made; the dataclasses when the first records arrive,
+after sign-in.
 """
 
 from __future__ import annotations
