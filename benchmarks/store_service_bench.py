@@ -346,8 +346,8 @@ def sizing(rows: list[dict[str, Any]], extra: dict[str, Any]) -> list[str]:
         f"{READERS + 1} connections (its readers and its writer process), so a small "
         "instance (2 cores, 2 GiB: not measured here) has room to spare.",
         "- The learners' servers are what needs the machines: through the hub each learner "
-        "holds about 184 MB of their own, their server and its kernel (the section below), so "
-        "300 at once is about 55 GB. So, with the hub's cap on running servers and idle "
+        "holds about 180 MB of their own, their server and its kernel (the section below), so "
+        "300 at once is about 54 GB. So, with the hub's cap on running servers and idle "
         "culling: two or three machines of 32 GiB and 8 cores, the hub, the proxy and the "
         "store service (small beside them) on the first.",
         "- In step, 30 saves arriving in the same millisecond, the p95 was "
