@@ -460,7 +460,10 @@ def test_statements_compile_for_postgresql() -> None:
     )
     assert "ON CONFLICT (cohort, learner, criterion) DO UPDATE SET" in sql
     assert "rating = excluded.rating" in sql and "evidence = excluded" not in sql
-    assert sql.rstrip().endswith("RETURNING ratings.rating, ratings.evidence, ratings.changed_at")
+    assert sql.rstrip().endswith(
+        "RETURNING ratings.cohort, ratings.learner, ratings.criterion, ratings.rating, "
+        "ratings.evidence, ratings.changed_at"
+    )
     ddl = {
         name: str(CreateTable(t).compile(dialect=dialect))
         for name, t in schema.metadata.tables.items()

@@ -192,16 +192,16 @@ _HISTORY_SIZES = (
 def upsert_rating(dialect: str, changed: tuple[str, ...]) -> Any:
     """INSERT the ratings row, or UPDATE only the `changed` columns; RETURNING the result.
 
-    Built once for each dialect and set of changed columns, and run with the row as its
-    parameters. ON CONFLICT is spelt the same by SQLite and PostgreSQL, but each dialect
-    builds its own.
+    Built once for each dialect and set of changed columns, and run with the rows as its
+    parameters: several rows at once (none with the same key) are one statement. ON CONFLICT
+    is spelt the same by SQLite and PostgreSQL, but each dialect builds its own.
     """
     table = schema.ratings
     stmt = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
+    key = [table.c.cohort, table.c.learner, table.c.criterion]
     return stmt.on_conflict_do_update(
-        index_elements=[table.c.cohort, table.c.learner, table.c.criterion],
-        set_={name: stmt.excluded[name] for name in changed},
-    ).returning(table.c.rating, table.c.evidence, table.c.changed_at)
+        index_elements=key, set_={name: stmt.excluded[name] for name in changed}
+    ).returning(*key, table.c.rating, table.c.evidence, table.c.changed_at)
 
 
 _ADD_CHANGE = insert(schema.changes)
@@ -503,22 +503,43 @@ class Store:
                 conn, cohort, list(learners), min(learners.values())
             ).items()
         }
+        # Round k holds each learner's k-th save: no two saves in a round share a row.
+        rounds: list[list[tuple[int, dict[str, Any], dict[str, Any]]]] = []
+        seen: dict[tuple[str, str], int] = {}
+        for item in wanted:
+            who = (item[1]["cohort"], item[1]["learner"])
+            k = seen[who] = seen.get(who, -1) + 1
+            if k == len(rounds):
+                rounds.append([])
+            rounds[k].append(item)
         history: list[dict[str, Any]] = []
-        for n, key, new in wanted:
-            who = (key["cohort"], key["learner"])
-            try:
-                budgets[who].check(*who)
-            except SaveLimitReached as err:  # refused before it wrote anything
-                results[n] = err
-                continue
-            row = {"rating": None, "evidence": "", **key, **new}
-            # The upsert locks the row (SQLite: the whole database), so the history rows
-            # below get higher ids than those of any save this transaction waited for.
-            current = conn.execute(upsert_rating(self._dialect, tuple(new)), row).one()
-            history.append({**key, **current._asdict()})
-            record = Record(key["criterion"], current.rating, current.evidence, current.changed_at)
-            results[n] = record
-            budgets[who] = budgets[who].spent(record)
+        for round_ in rounds:
+            accepted: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
+            for n, key, new in round_:
+                try:
+                    budgets[(key["cohort"], key["learner"])].check(key["cohort"], key["learner"])
+                except SaveLimitReached as err:  # refused before it wrote anything
+                    results[n] = err
+                    continue
+                row = {"rating": None, "evidence": "", **key, **new}
+                accepted.setdefault(tuple(new), []).append((n, row))
+            for changed, rows in accepted.items():
+                # The upsert locks the rows (SQLite: the whole database), so the history
+                # rows below get higher ids than those of any save this one waited for.
+                statement = upsert_rating(self._dialect, changed)
+                found = {
+                    (r.cohort, r.learner, r.criterion): r
+                    for r in conn.execute(statement, [row for _, row in rows])
+                }
+                for n, row in rows:
+                    current = found[(row["cohort"], row["learner"], row["criterion"])]
+                    history.append(current._asdict() | {"urn": row["urn"]})
+                    record = Record(
+                        current.criterion, current.rating, current.evidence, current.changed_at
+                    )
+                    results[n] = record
+                    who = (row["cohort"], row["learner"])
+                    budgets[who] = budgets[who].spent(record)
         if history:
             conn.execute(_ADD_CHANGE, history)  # in order: ids are the order of saving
             self._prune_history(conn, history)
