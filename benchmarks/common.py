@@ -59,6 +59,18 @@ def machine(found_versions: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def machine_lines(info: dict[str, Any], *more_versions: str) -> list[str]:
+    """A report's lines on when and on what it ran (`machine`), versions and `more_versions`
+    last."""
+    load = ", ".join(f"{x:.1f}" for x in info["load"])
+    found = [f"{k} {v}" for k, v in info["versions"].items()]
+    return [
+        f"- Date: {info['date']}; load average {load} at the end (the machine is shared)",
+        f"- Machine: {info['nproc']} CPUs (nproc), {info['cpu']}, {info['ram_gib']:.0f} GiB",
+        f"- {', '.join([*found, *more_versions])}",
+    ]
+
+
 def percentile(values: list[float], percent: int) -> float:
     """The `percent`th percentile by the inclusive method, so it lies between min and max even
     for a handful of values. It is asked for in the fewest parts that hold it (the 95th as the

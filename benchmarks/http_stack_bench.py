@@ -196,8 +196,6 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def report(rows: list[dict[str, Any]], info: dict[str, Any], args: argparse.Namespace) -> str:
-    load = ", ".join(f"{x:.1f}" for x in info["load"])
-    vers = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
     by = {(row["server"], row["client"]): row for row in rows}
     server = {
         name: statistics.median(row["server_ms"] for row in rows if row["server"] == name)
@@ -216,9 +214,7 @@ def report(rows: list[dict[str, Any]], info: dict[str, Any], args: argparse.Name
         "server process's and the client's. Reproduce with "
         "`.venv/bin/python benchmarks/http_stack_bench.py`.",
         "",
-        f"- Date: {info['date']}; load average {load} at the end (the machine is shared)",
-        f"- Machine: {info['nproc']} CPUs (nproc), {info['cpu']}, {info['ram_gib']:.0f} GiB",
-        f"- {vers}",
+        *common.machine_lines(info),
         "",
         "| Server | Client | Server CPU ms/request | Client CPU ms/request | Wall ms/request |",
         "|:-------|:-------|----------------------:|----------------------:|----------------:|",

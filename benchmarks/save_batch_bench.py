@@ -71,8 +71,6 @@ def measure(location: str, label: str, rounds: int) -> dict[str, Any]:
 
 
 def report(found: dict[str, dict[str, float]], info: dict[str, Any], rounds: int) -> str:
-    load = ", ".join(f"{x:.1f}" for x in info["load"])
-    vers = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
     lines = [
         HEADING,
         "",
@@ -82,9 +80,7 @@ def report(found: dict[str, dict[str, float]], info: dict[str, Any], rounds: int
         f"of {rounds} rounds of each, the two ways taking turns. Reproduce with "
         "`.venv/bin/python benchmarks/save_batch_bench.py`.",
         "",
-        f"- Date: {info['date']}; load average {load} at the end (the machine is shared)",
-        f"- Machine: {info['nproc']} CPUs (nproc), {info['cpu']}, {info['ram_gib']:.0f} GiB",
-        f"- {vers}, SQLite {sqlite3.sqlite_version}",
+        *common.machine_lines(info, f"SQLite {sqlite3.sqlite_version}"),
         "",
         "| Database | 30 saves one by one, ms | 30 saves together, ms | Together, ms a save | "
         "Ratio |",

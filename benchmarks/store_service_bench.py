@@ -255,8 +255,6 @@ def measure(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str, A
 def report(
     rows: list[dict[str, Any]], extra: dict[str, Any], info: dict[str, Any], args: Any
 ) -> str:
-    load = ", ".join(f"{x:.1f}" for x in info["load"])
-    vers = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
     lines = [
         HEADING,
         "",
@@ -273,9 +271,7 @@ def report(
         "same learners before the service does any work. Reproduce with "
         "`.venv/bin/python benchmarks/store_service_bench.py`.",
         "",
-        f"- Date: {info['date']}; load average {load} at the end (the machine is shared)",
-        f"- Machine: {info['nproc']} CPUs (nproc), {info['cpu']}, {info['ram_gib']:.0f} GiB",
-        f"- {vers}, SQLite {sqlite3.sqlite_version}",
+        *common.machine_lines(info, f"SQLite {sqlite3.sqlite_version}"),
         "",
         "| How | Saves/run | Saves/s | p50 ms | p95 ms | Max ms (median) | Worst ms | "
         "Service CPU ms/save |",

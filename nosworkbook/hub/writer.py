@@ -85,6 +85,7 @@ class ProcessWriter:
         except BrokenProcessPool:
             logger.error("the store service's writer process stopped; starting another")
             if self._pool is pool:
+                pool.shutdown(wait=False)
                 self._pool = self._start()
             raise StoreError(self.location, "could not write: the writer process stopped") from None
 

@@ -205,9 +205,6 @@ def upsert_rating(dialect: str, changed: tuple[str, ...]) -> Any:
 
 
 _ADD_CHANGE = insert(schema.changes)
-_LOCK_LEARNER = select(
-    func.pg_advisory_xact_lock(_PG_LEARNER_LOCKS, func.hashtext(bindparam("who")))
-)
 _LOCK_LEARNERS = sql_text(
     "SELECT pg_advisory_xact_lock(:locks, hashtext(who)) "
     "FROM unnest(CAST(:whos AS text[])) WITH ORDINALITY AS asked(who, n) ORDER BY n"
@@ -489,9 +486,11 @@ class Store:
         wanted: list[tuple[int, dict[str, Any], dict[str, Any]]],
         results: dict[int, Record | Exception],
     ) -> None:
-        """The saves of one transaction, in order: every learner's lock and last minute
-        first (one query for the lot), then each save's limits and current values, then all
-        their history rows at once, then any history over its limits pruned."""
+        """The saves of one transaction: every learner's lock and last minute first (one
+        query for the lot); then, round by round (each learner's first save, then their
+        second...), each save's limits and one upsert per round; then all their history rows
+        at once, each learner's in the order of their saves; then any history over its limits
+        pruned."""
         cohorts: dict[str, dict[str, datetime]] = {}  # learner: the time of their first save
         for _n, key, new in wanted:
             cohorts.setdefault(key["cohort"], {}).setdefault(key["learner"], new["changed_at"])
@@ -541,7 +540,7 @@ class Store:
                     who = (row["cohort"], row["learner"])
                     budgets[who] = budgets[who].spent(record)
         if history:
-            conn.execute(_ADD_CHANGE, history)  # in order: ids are the order of saving
+            conn.execute(_ADD_CHANGE, history)  # a learner's ids: the order of their saves
             self._prune_history(conn, history)
 
     # -- limits (nosworkbook.ids): how fast and how much one learner saves ------------------
@@ -569,13 +568,12 @@ class Store:
     def _lock_learner(self, conn: Connection, cohort: str, learner: str) -> None:
         """Serialise writes about one learner until the transaction ends, so that what the
         writes count or order by (times, ids) agrees with the order they commit in."""
-        if self._dialect == "postgresql":  # SQLite: BEGIN IMMEDIATE already serialises writes
-            conn.execute(_LOCK_LEARNER, {"who": f"{cohort}/{learner}"})
+        self._lock_learners(conn, [(cohort, learner)])
 
     def _lock_learners(self, conn: Connection, whos: list[tuple[str, str]]) -> None:
         """`_lock_learner` for each (cohort, learner), in one statement, in a set order, so
         that two transactions never wait for each other's locks."""
-        if self._dialect == "postgresql":
+        if self._dialect == "postgresql":  # SQLite: BEGIN IMMEDIATE already serialises writes
             asked = {"locks": _PG_LEARNER_LOCKS, "whos": [f"{c}/{w}" for c, w in sorted(whos)]}
             conn.execute(_LOCK_LEARNERS, asked)
 
