@@ -114,7 +114,13 @@ def test_the_package_has_no_import_cycles():
 
 # The layers, lowest first: a module may import its own layer or lower ones, never higher.
 LAYERS = [
-    {"nosworkbook.errors", "nosworkbook.ids", "nosworkbook.runtime", "nosworkbook.files"},
+    {
+        "nosworkbook.errors",
+        "nosworkbook.ids",
+        "nosworkbook.runtime",
+        "nosworkbook.files",
+        "nosworkbook.startup",
+    },
     {"nosworkbook.catalog", "nosworkbook.classroom.access", "nosworkbook.exercises.toolkit.matrix"},
     {"nosworkbook.settings", "nosworkbook.store"},
     {"nosworkbook.exercises"},

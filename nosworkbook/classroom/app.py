@@ -30,6 +30,9 @@ builds) is Voila, with these changes:
 
 from __future__ import annotations
 
+import nosworkbook.startup  # noqa: F401  (first: it defers an import Jupyter makes)
+
+# isort: split
 import contextlib
 import json
 import logging

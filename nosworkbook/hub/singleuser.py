@@ -21,6 +21,9 @@ manager sets it, so no other server's kernels can inherit it.
 
 from __future__ import annotations
 
+import nosworkbook.startup  # noqa: F401  (first: it defers an import Jupyter makes)
+
+# isort: split
 import os
 import re
 import sys
