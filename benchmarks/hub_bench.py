@@ -1,5 +1,5 @@
-"""Benchmark: 30 learners sign in to `nosworkbook hub` and open a unit at once, beside
-`nosworkbook serve` preheated, in the same run.
+"""Benchmark: 30 learners sign in to `nosworkbook hub` and open a unit at once, with and
+without `--ready`, beside `nosworkbook serve` preheated, in the same run.
 
     .venv/bin/python benchmarks/hub_bench.py                 # rewrites its section of hub.md
     .venv/bin/python benchmarks/hub_bench.py --learners 4 --rounds 1 --no-write   # a smoke run
@@ -17,6 +17,8 @@ that moment:
   proxy (Voila starts a kernel and runs the notebook in it: `page`), open the kernel's
   websocket through the proxy and ask for every widget's state as Voila's page does (the
   kernel's widget comms, then each one's state): `ready` once all have arrived;
+- through the hub with `--ready`: the same, once the hub has started every learner's server
+  (its log says they are all up) and a few seconds have passed;
 - with `nosworkbook serve --pool N --units UNIT` (N kernels kept ready with the unit already
   run in them, waited for until the server and its kernels are quiet): GET the unit's page
   and the same websocket steps. Serve has its own sign-in, after the page: not timed here.
@@ -24,7 +26,7 @@ that moment:
 Memory, once every learner is ready: through the hub, each learner's server process and its
 kernel (RSS and USS, psutil); with serve, each learner's kernel, and the one server's process.
 Each round starts the hub (or serve) afresh and stops it after, so no learner's server is
-left from the round before; the two alternate (hub first in odd rounds).
+left from the round before; the three take turns (in reverse order in even rounds).
 """
 
 from __future__ import annotations
@@ -68,6 +70,13 @@ XSRF = re.compile(r'name="_xsrf" value="([^"]+)"')
 HUB_START_S = 120.0
 SPAWN_POLL_S = 1.0  # the hub's spawn-pending page checks about this often
 POOL_TIMEOUT_S = 300.0  # serve: how long its pools may take to fill
+READY_TIMEOUT_S = 600.0  # --ready: how long the learners' servers may take to start
+QUIET_S = 5.0
+MODES = {
+    "hub": "Through the hub",
+    "ready": "Through the hub, `--ready`",
+    "serve": "`nosworkbook serve`, preheated",
+}
 
 
 def learner_id(n: int) -> str:
@@ -100,8 +109,9 @@ def build(folder: Path, learners: int, unit: str) -> tuple[Path, Path, dict[str,
 class Hub:
     """`nosworkbook hub` for the cohort, in its own process group."""
 
-    def __init__(self, folder: Path, cohort: Path, store: Path) -> None:
+    def __init__(self, folder: Path, cohort: Path, store: Path, learners: int = 0) -> None:
         self.folder, self.cohort, self.store = folder, cohort, store
+        self.ready = learners  # > 0: `--ready`, and wait until that many servers are up
         self.port = testing.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.state = folder / "hub-state"
@@ -113,15 +123,22 @@ class Hub:
         command = [sys.executable, "-m", "nosworkbook", "hub", str(self.cohort)]
         command += ["--port", str(self.port), "--state", str(self.state)]
         command += ["--cull-after", "3600", "--max-servers", "0"]
+        command += ["--ready"] if self.ready else []
         before = self.log.stat().st_size if self.log.exists() else 0
         self.proc = testing.start_logged(
             command, cwd=self.folder, env=env, log=self.log, append=True
         )
         deadline = time.monotonic() + HUB_START_S
-        while "JupyterHub is now running" not in self.log.read_text(errors="replace")[before:]:
+        awaited = "JupyterHub is now running"
+        if self.ready:
+            awaited = f"{self.ready} of {self.ready} learners' servers are up"
+            deadline += READY_TIMEOUT_S
+        while awaited not in self.log.read_text(errors="replace")[before:]:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the hub did not start:\n{testing.log_tail(self.log)}")
             time.sleep(0.2)
+        if self.ready:
+            time.sleep(QUIET_S)  # the servers' start-up done, as a class arriving later finds
 
     def servers(self) -> dict[str, list[psutil.Process]]:
         """Each learner's server process and its descendants (the kernels), by learner."""
@@ -239,6 +256,10 @@ async def together(visitors: list[Visitor], visit: Any) -> None:
 
 
 async def hub_round(hub: Hub, codes: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    waiting = []  # with --ready: each learner's server as it waits, before anyone arrives
+    for procs in hub.servers().values():
+        with contextlib.suppress(psutil.Error):
+            waiting.append(sum(p.memory_full_info().uss for p in procs) / MB)
     visitors = [Visitor(n, hub.url) for n in range(args.learners)]
     start = time.perf_counter()
 
@@ -264,6 +285,7 @@ async def hub_round(hub: Hub, codes: dict[str, str], args: argparse.Namespace) -
     return {
         "learners": [{"marks": v.marks, "error": v.error} for v in visitors],
         "memory": memory,
+        "waiting_uss": waiting,
     }
 
 
@@ -313,10 +335,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             max_kernels=4 * args.learners + 10,
         )
         for r in range(args.rounds):
-            for mode in ("hub", "serve") if r % 2 == 0 else ("serve", "hub"):
+            for mode in list(MODES) if r % 2 == 0 else list(MODES)[::-1]:
                 print(f"round {r + 1}: {mode}", flush=True)
-                if mode == "hub":
-                    hub = Hub(folder, cohort, store)
+                if mode in ("hub", "ready"):
+                    hub = Hub(folder, cohort, store, args.learners if mode == "ready" else 0)
                     try:
                         hub.start()
                         found = asyncio.run(hub_round(hub, codes, args))
@@ -355,7 +377,7 @@ def summary(values: list[float]) -> str:
 
 def report(raw: dict[str, Any]) -> str:
     m, n = raw["machine"], raw["learners"]
-    by_mode: dict[str, list[dict[str, Any]]] = {"hub": [], "serve": []}
+    by_mode: dict[str, list[dict[str, Any]]] = {mode: [] for mode in MODES}
     for found in raw["rounds"]:
         by_mode[found["mode"]].append(found)
 
@@ -373,13 +395,14 @@ def report(raw: dict[str, Any]) -> str:
     def memory(mode: str, key: str) -> list[float]:
         return [row[key] for found in by_mode[mode] for row in found["memory"] if key in row]
 
-    rounds = len(raw["rounds"]) // 2 or 1
+    rounds = len(raw["rounds"]) // len(MODES) or 1
     lines = [
         HEADING,
         "",
         f"{n} learners start together, {rounds} round(s) of each, alternating. Through the "
         "hub each signs in with their access code, the hub starts their own server, and they "
-        f"open {raw['unit']} through the proxy; with `nosworkbook serve` preheated they open "
+        f"open {raw['unit']} through the proxy; with `--ready` the hub has started every "
+        "learner's server before they arrive; with `nosworkbook serve` preheated they open "
         "the same unit from kernels kept ready. Ready is when the page's widgets have all "
         "arrived over the kernel's websocket. Seconds from the start, median / p95 over "
         "every learner of every round. Reproduce with `.venv/bin/python "
@@ -393,7 +416,7 @@ def report(raw: dict[str, Any]) -> str:
         "| | Signed in | Own server up | Page | Ready | Learners ready |",
         "|:--|--:|--:|--:|--:|--:|",
     ]
-    for mode, label in (("hub", "Through the hub"), ("serve", "`nosworkbook serve`, preheated")):
+    for mode, label in MODES.items():
         total = sum(len(found["learners"]) for found in by_mode[mode])
         ready = marks(mode, "ready")
         lines.append(
@@ -426,11 +449,13 @@ def report(raw: dict[str, Any]) -> str:
             f"MB RSS ({statistics.median(serve_uss):.0f} MB USS), and one server process for "
             f"everyone, {statistics.median(servers):.0f} MB RSS."
         )
-    for mode in ("hub", "serve"):
+    for mode in MODES:
         found = errors(mode)
         if found:
             lines.append(f"- {mode}: {len(found)} learner(s) failed: {found[0]}")
     hub_ready, serve_ready = marks("hub", "ready"), marks("serve", "ready")
+    warm_ready = marks("ready", "ready")
+    waiting = [uss for found in by_mode["ready"] for uss in found.get("waiting_uss", [])]
     if hub_ready and serve_ready and hub_uss and serve_uss:
         hub_s, serve_s = statistics.median(hub_ready), statistics.median(serve_ready)
         own = statistics.median(hub_uss)
@@ -443,9 +468,23 @@ def report(raw: dict[str, Any]) -> str:
             f"{n} of them starting at once share this machine's {m['nproc']} cores (the "
             f"servers were up {statistics.median(marks('hub', 'server')):.0f} s after the "
             "start at the median). Serve keeps kernels ready with the notebook already run, "
-            "and one server process for everyone. A classroom arriving over a few minutes, "
-            "more cores, or fewer learners per machine bring the hub's wait down; the "
-            "spawner could keep servers ready too (not done).",
+            "and one server process for everyone.",
+        ]
+        if warm_ready and waiting:
+            warm_s = statistics.median(warm_ready)
+            lines += [
+                "",
+                f"With `--ready` the hub starts every learner's server as it starts, so the "
+                f"class finds them up: a learner waited {warm_s:.1f} s at the median, "
+                f"{hub_s / warm_s:.1f} times less than without, and {warm_s / serve_s:.0f} "
+                "times serve's wait: what is left is each learner's kernel starting and "
+                f"running the notebook, {n} at once. Each server waited for its learner "
+                f"with {statistics.median(waiting):.0f} MB of its own (USS) before the class "
+                "arrived. Keeping a kernel ready in each learner's server as well, as serve "
+                "does, is not done: a kernel made ready before the learner's latest answers "
+                "would show the answers of that moment.",
+            ]
+        lines += [
             "",
             f"Each learner on the hub holds {own:.0f} MB of their own (server and kernel, "
             f"USS), against {statistics.median(serve_uss):.0f} MB for a kernel under serve: "

@@ -279,6 +279,12 @@ def serve(
     show_default=True,
     help="Most learners' servers running at once (0: no cap).",
 )
+@click.option(
+    "--ready",
+    is_flag=True,
+    help="Start every learner's server as the hub starts, so a class signing in together "
+    "finds them running (each waits with about 160 MB; idle ones are still culled).",
+)
 def hub(
     cohort_file: Path,
     port: int,
@@ -289,6 +295,7 @@ def hub(
     profile: str,
     cull_after: int,
     max_servers: int,
+    ready: bool,
 ) -> None:
     """Run a JupyterHub for a built cohort: learners and tutors sign in with their access codes."""
     import os
@@ -305,6 +312,7 @@ def hub(
         profile=profile,
         cull_after=cull_after,
         max_servers=max_servers,
+        ready=ready,
     )
     command, env = launch.hub_command(settings)
     click.echo(

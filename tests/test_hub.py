@@ -33,7 +33,7 @@ from nosworkbook.catalog import load
 from nosworkbook.classroom.access import issue_codes
 from nosworkbook.cli import main
 from nosworkbook.errors import NosworkbookError
-from nosworkbook.hub import auth, config, singleuser, store_service
+from nosworkbook.hub import auth, config, ready, singleuser, store_service
 from nosworkbook.hub.spawner import tutors_open_the_dashboard
 from nosworkbook.portfolio.records import percent
 from nosworkbook.store import open_store
@@ -187,6 +187,48 @@ def test_the_configuration_keeps_state_together_culls_idle_servers_and_caps_them
     c = Config()
     config.configure(c, _settings(tmp_path, cull_after=0))
     assert [s["name"] for s in c.JupyterHub.services] == ["nosworkbook-store"]
+
+
+def test_ready_adds_the_service_that_starts_the_rosters_servers_and_only_with_ready(tmp_path):
+    c = Config()
+    config.configure(c, _settings(tmp_path, ready=True, max_servers=12, cohort_file="/c.yaml"))
+    service = next(s for s in c.JupyterHub.services if s["name"] == ready.SERVICE_NAME)
+    assert service["command"][-1] == "nosworkbook.hub.ready"
+    assert service["environment"] == {ready.COHORT_ENV: "/c.yaml", ready.CAP_ENV: "12"}
+    role = next(r for r in c.JupyterHub.load_roles if r["name"] == ready.SERVICE_NAME)
+    assert role["services"] == [ready.SERVICE_NAME]
+    c = Config()
+    config.configure(c, _settings(tmp_path))
+    assert ready.SERVICE_NAME not in [s["name"] for s in c.JupyterHub.services]
+    assert config.settings_from_environment(
+        {
+            "NOSWORKBOOK_HUB_COHORT_FILE": "c.yaml",
+            "NOSWORKBOOK_HUB_WORKBOOKS": "w",
+            "NOSWORKBOOK_HUB_STATE": "s",
+            "NOSWORKBOOK_HUB_READY": "true",
+        }
+    ).ready
+
+
+@pytest.mark.parametrize(
+    ("users", "cap", "start", "waiting"),
+    [
+        ({}, 0, ["a", "b", "c"], []),  # nobody has a server, no cap: the whole roster
+        ({"b": {"servers": {"": {}}}}, 0, ["a", "c"], []),  # b's is running already
+        ({}, 2, ["a", "b"], ["c"]),  # the cap, in roster order
+        ({"t": {"servers": {"": {}}}}, 2, ["a"], ["b", "c"]),  # a tutor's server counts too
+        (
+            {"a": {"servers": {}}, "x": {"servers": {"": {}}}, "y": {"servers": {"": {}}}},
+            2,
+            [],
+            ["a", "b", "c"],
+        ),  # no room at all
+    ],
+)
+def test_the_ready_service_starts_the_rosters_idle_servers_in_order_within_the_cap(
+    users, cap, start, waiting
+):
+    assert ready.servers_to_start(["a", "b", "c", "a"], users, cap) == (start, waiting)
 
 
 def test_a_learners_server_takes_serves_options_and_checks_its_folder_as_serve_does(tmp_path):
@@ -645,6 +687,43 @@ def test_the_lab_profile_gives_a_learner_jupyterlab_on_their_own_copy_signed_in_
         ]
         assert server and runtime.HUB_SIGNED_IN not in _environ(server[0])
         assert person.client.get("/user/b.jones/lab").status_code in (302, 403, 424)
+
+
+# Servers made ready as the hub starts: a hub of its own, with room for one
+
+
+def test_with_ready_the_rosters_servers_start_with_the_hub_within_its_cap(hub):
+    running, codes = hub
+    warm = start_hub(
+        running.scratch,
+        running.cohort_file,
+        running.store,
+        "--ready",
+        "--max-servers",
+        "1",
+        name="ready",
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while "1 of 1 learners' servers are up" not in warm.output():
+            assert time.monotonic() < deadline, warm.output()[-2000:]
+            time.sleep(0.5)
+        assert "leaves 1 learner(s) to start their own server when they sign in: b.jones" in (
+            warm.output()
+        )
+        # a.khan's server is up before a.khan signs in; b.jones's waits; no tutor's starts
+        assert processes_under(warm.state / "users" / "a.khan")
+        assert not (warm.state / "users" / "b.jones").exists()
+        assert not (warm.state / "users" / "m.price").exists()
+        with browser(warm) as a:
+            assert a.sign_in_only("a.khan", codes["a.khan"]).status_code == 302
+            reply, visited = a.follow("/hub/spawn", seconds=0)
+            assert reply.status_code == 200, visited
+            assert not any("spawn-pending" in url for url in visited), visited
+            page, _ = a.open_unit("a.khan", "INSCS001")
+            assert UNIT_TITLE in page
+    finally:
+        warm.stop()
 
 
 # Idle servers and the cap: a hub of its own that culls after 10 idle seconds and runs one

@@ -72,6 +72,7 @@ class HubSettings:
     profile: str = "voila"
     cull_after: int = 3600  # seconds before an idle learner's server is stopped; 0 never
     max_servers: int = 40  # learners' servers running at once; 0 no cap
+    ready: bool = False  # start every roster learner's server as the hub starts (`ready`)
     extra: dict[str, Any] = field(default_factory=dict)  # for services added later
 
     def save(self, path: Path) -> None:
@@ -93,13 +94,21 @@ def settings_from_environment(env: Mapping[str, str] | None = None) -> HubSettin
     for name, kind in HubSettings.__annotations__.items():
         key = ENV_PREFIX + name.upper()
         if name != "extra" and key in env:
-            values[name] = int(env[key]) if kind == "int" else env[key]
+            values[name] = _from_text(env[key], kind)
     missing = [f"{ENV_PREFIX}{n.upper()}" for n in ("cohort_file", "workbooks", "state")]
     missing = [key for key in missing if key.removeprefix(ENV_PREFIX).lower() not in values]
     if missing:
         raise NosworkbookError(f"the hub's configuration needs {', '.join(missing)}")
     values.setdefault("store", env.get("NOSWORKBOOK_STORE", ""))
     return HubSettings(**values)
+
+
+def _from_text(text: str, kind: str) -> Any:
+    if kind == "int":
+        return int(text)
+    if kind == "bool":
+        return text.strip().lower() in ("1", "true", "yes")
+    return text
 
 
 def proxy_token(state: Path) -> str:
@@ -160,6 +169,16 @@ def culler(settings: HubSettings) -> tuple[list[dict[str, Any]], list[dict[str, 
         "services": ["idle-culler"],
     }
     return [service], [role]
+
+
+def ready_servers(settings: HubSettings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The service that starts the roster's servers as the hub starts, and its role; nothing
+    unless `settings.ready`."""
+    if not settings.ready:
+        return [], []
+    from nosworkbook.hub import ready
+
+    return [ready.service_config(settings.cohort_file, settings.max_servers)], [ready.role()]
 
 
 def configure_sign_in(c: Any, cohort_file: str, store: str = "") -> None:
@@ -236,5 +255,6 @@ def configure(c: Any, settings: HubSettings) -> None:
 
     c.JupyterHub.active_server_limit = max(0, settings.max_servers)
     services, roles = culler(settings)
-    c.JupyterHub.services = [*services, *store_services(settings)]
-    c.JupyterHub.load_roles = [*roles, *store_roles(settings)]
+    ready, ready_role = ready_servers(settings)
+    c.JupyterHub.services = [*services, *store_services(settings), *ready]
+    c.JupyterHub.load_roles = [*roles, *store_roles(settings), *ready_role]

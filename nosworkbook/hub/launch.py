@@ -51,6 +51,7 @@ def prepare(
     profile: str = "voila",
     cull_after: int = 3600,
     max_servers: int = 40,
+    ready: bool = False,
 ) -> HubSettings:
     """The checked settings for the cohort's hub; raises NosworkbookError (one line) if the
     hub cannot work yet."""
@@ -104,6 +105,7 @@ def prepare(
         profile=profile,
         cull_after=cull_after,
         max_servers=max_servers,
+        ready=ready,
     )
 
 
