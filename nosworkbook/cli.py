@@ -282,8 +282,16 @@ def serve(
 @click.option(
     "--ready",
     is_flag=True,
-    help="Start every learner's server as the hub starts, so a class signing in together "
-    "finds them running (each waits with about 160 MB; idle ones are still culled).",
+    help="Start every learner's server as the hub starts, each with a kernel ready for the "
+    "index, so a class signing in together finds them running (idle ones are still culled).",
+)
+@click.option(
+    "--ready-unit",
+    "ready_units",
+    multiple=True,
+    metavar="URN",
+    help="With --ready (which it implies): each learner's server also keeps a kernel ready "
+    "for this unit, the lesson's (may be given more than once).",
 )
 def hub(
     cohort_file: Path,
@@ -296,6 +304,7 @@ def hub(
     cull_after: int,
     max_servers: int,
     ready: bool,
+    ready_units: tuple[str, ...],
 ) -> None:
     """Run a JupyterHub for a built cohort: learners and tutors sign in with their access codes."""
     import os
@@ -313,6 +322,7 @@ def hub(
         cull_after=cull_after,
         max_servers=max_servers,
         ready=ready,
+        ready_units=ready_units,
     )
     command, env = launch.hub_command(settings)
     click.echo(

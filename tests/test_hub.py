@@ -15,7 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -105,6 +105,50 @@ def test_a_learner_the_hub_signed_in_needs_no_second_sign_in(tmp_path, monkeypat
     assert page.classroom
     page.start()
     assert page.learner == "a.khan"
+
+
+def test_a_kernel_kept_ready_reads_the_hubs_learner_only_when_their_page_arrives(
+    tmp_path, monkeypatch
+):
+    from nosworkbook.workbook import guard
+
+    monkeypatch.setenv("VOILA_KERNEL_ID", "x")
+    monkeypatch.setenv(runtime.HUB_USER, "a.khan")
+    monkeypatch.setenv(runtime.HUB_SIGNED_IN, "a.khan")
+    monkeypatch.setenv(runtime.PRELOADED_FOR, "INSCS001.ipynb")
+    monkeypatch.setattr(guard, "_guarded_kernel", lambda: True)  # as in a served kernel
+    monkeypatch.setattr(guard, "_page_connected", False)
+    monkeypatch.setattr(guard, "_waiting_for_a_page", [])
+    page = _classroom_session(tmp_path)
+    page.start()
+    assert page.learner == ""  # made ready before anyone's page: nobody's answers yet
+    guard._page_arrived()  # the page opens the widget manager's comm
+    assert page.learner == "a.khan"
+    late = _classroom_session(tmp_path)
+    late.start()  # a page already here: at once
+    assert late.learner == "a.khan"
+
+
+def test_what_waits_for_a_page_runs_once_in_order_and_a_failure_does_not_stop_the_rest(
+    monkeypatch,
+):
+    from nosworkbook.workbook import guard
+
+    monkeypatch.setattr(guard, "_guarded_kernel", lambda: True)
+    monkeypatch.setattr(guard, "_page_connected", False)
+    monkeypatch.setattr(guard, "_waiting_for_a_page", [])
+    ran: list[str] = []
+    guard.when_a_page_connects(lambda: ran.append("first"))
+    guard.when_a_page_connects(lambda: 1 / 0)
+    guard.when_a_page_connects(lambda: ran.append("third"))
+    assert ran == []
+    guard._page_arrived()
+    guard._page_arrived()
+    assert ran == ["first", "third"]
+    monkeypatch.setattr(guard, "_page_connected", False)
+    monkeypatch.setattr(guard, "_guarded_kernel", lambda: False)  # JupyterLab: nothing tells
+    guard.when_a_page_connects(lambda: ran.append("at once"))
+    assert ran[-1] == "at once"
 
 
 def test_without_the_hubs_word_a_classroom_workbook_still_asks_for_the_code(tmp_path, monkeypatch):
@@ -692,38 +736,74 @@ def test_the_lab_profile_gives_a_learner_jupyterlab_on_their_own_copy_signed_in_
 # Servers made ready as the hub starts: a hub of its own, with room for one
 
 
-def test_with_ready_the_rosters_servers_start_with_the_hub_within_its_cap(hub):
+def test_with_ready_the_rosters_servers_start_with_the_hub_and_keep_kernels_ready(hub):
+    """Within the cap, in roster order; each server keeps a kernel ready for the index and
+    the lesson's unit, and a kernel made ready before the learner's latest answer shows it."""
     running, codes = hub
     warm = start_hub(
         running.scratch,
         running.cohort_file,
         running.store,
-        "--ready",
+        "--ready-unit",
+        "INSCS001",
         "--max-servers",
         "1",
         name="ready",
     )
-    try:
+
+    def kernels(person: str) -> list[str]:
+        return list(kernels_in(warm.state / "users" / person).values())
+
+    def wait_for(what: str, done: Callable[[], bool]) -> None:
         deadline = time.monotonic() + 120
-        while "1 of 1 learners' servers are up" not in warm.output():
-            assert time.monotonic() < deadline, warm.output()[-2000:]
+        while not done():
+            assert time.monotonic() < deadline, f"{what}:\n{warm.output()[-2000:]}"
             time.sleep(0.5)
+
+    async def rating_of(kernel_id: str, cookie: str, criterion: str, new: str = "") -> str:
+        socket = await connect(warm, "a.khan", kernel_id, cookie)
+        try:
+            states = await states_of(socket)
+            if new:
+                ack = await rate(socket, states, criterion, new)
+                assert ack["ok"] is True, (ack, signed_in(states))
+                return new
+            values = next(
+                s["state"]["values"]
+                for s in states.values()
+                if criterion in s["state"].get("values", {})
+            )
+            return values[criterion]["rating"]
+        finally:
+            socket.close()
+
+    try:
+        wait_for("a.khan's server up", lambda: "1 of 1 learners' servers are up" in warm.output())
         assert "leaves 1 learner(s) to start their own server when they sign in: b.jones" in (
             warm.output()
         )
-        # a.khan's server is up before a.khan signs in; b.jones's waits; no tutor's starts
-        assert processes_under(warm.state / "users" / "a.khan")
-        assert not (warm.state / "users" / "b.jones").exists()
-        assert not (warm.state / "users" / "m.price").exists()
+        wait_for("two kernels kept ready", lambda: len(kernels("a.khan")) == 2)
+        assert not (warm.state / "users" / "b.jones").exists()  # the cap
+        assert not (warm.state / "users" / "m.price").exists()  # tutors are not started
         with browser(warm) as a:
             assert a.sign_in_only("a.khan", codes["a.khan"]).status_code == 302
             reply, visited = a.follow("/hub/spawn", seconds=0)
             assert reply.status_code == 200, visited
             assert not any("spawn-pending" in url for url in visited), visited
-            page, _ = a.open_unit("a.khan", "INSCS001")
-            assert UNIT_TITLE in page
+            page, first = a.open_unit("a.khan", "INSCS001")
+            assert UNIT_TITLE in page and first in kernels("a.khan")  # one kept ready
+            wait_for("the unit's pool refilled", lambda: len(kernels("a.khan")) == 3)
+            time.sleep(5)  # its notebook run, before the answer below
+            with open_store(warm.store) as opened:
+                before = opened.load("hub-test", "a.khan").get("INSCS001.PC3")
+            new = "Developing" if before is None or before.rating != "Developing" else "Not yet"
+            run_apart(rating_of(first, a.cookie_header(), "INSCS001.PC3", new))
+            _, second = a.open_unit("a.khan", "INSCS001")
+            assert second != first
+            assert run_apart(rating_of(second, a.cookie_header(), "INSCS001.PC3")) == new
     finally:
         warm.stop()
+    assert not re.search(r"\] Traceback|500 (GET|POST)", warm.output())
 
 
 # Idle servers and the cap: a hub of its own that culls after 10 idle seconds and runs one

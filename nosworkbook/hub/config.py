@@ -73,6 +73,7 @@ class HubSettings:
     cull_after: int = 3600  # seconds before an idle learner's server is stopped; 0 never
     max_servers: int = 40  # learners' servers running at once; 0 no cap
     ready: bool = False  # start every roster learner's server as the hub starts (`ready`)
+    ready_units: tuple[str, ...] = ()  # with `ready`: units each server keeps a kernel ready for
     extra: dict[str, Any] = field(default_factory=dict)  # for services added later
 
     def save(self, path: Path) -> None:
@@ -80,7 +81,9 @@ class HubSettings:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> HubSettings:
-        return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
+        values = json.loads(Path(path).read_text(encoding="utf-8"))
+        values["ready_units"] = tuple(values.get("ready_units", ()))
+        return cls(**values)
 
 
 def settings_from_environment(env: Mapping[str, str] | None = None) -> HubSettings:
@@ -108,6 +111,8 @@ def _from_text(text: str, kind: str) -> Any:
         return int(text)
     if kind == "bool":
         return text.strip().lower() in ("1", "true", "yes")
+    if kind.startswith("tuple"):
+        return tuple(text.split())
     return text
 
 
@@ -127,10 +132,13 @@ def store_url(settings: HubSettings) -> str:
 
 def learner_environment(settings: HubSettings) -> dict[str, str]:
     """What a learner's server is given beyond the hub's own variables: the store service's
-    URL as its store, never the database's."""
-    from nosworkbook.hub import store_service
+    URL as its store, never the database's; with `ready`, the pages to keep kernels ready for."""
+    from nosworkbook.hub import singleuser, store_service
 
-    return store_service.learner_environment(store_url(settings))
+    env = store_service.learner_environment(store_url(settings))
+    if settings.ready and settings.profile == "voila":
+        env[singleuser.READY] = " ".join(settings.ready_units)
+    return env
 
 
 def store_services(settings: HubSettings) -> list[dict[str, Any]]:

@@ -52,6 +52,7 @@ def prepare(
     cull_after: int = 3600,
     max_servers: int = 40,
     ready: bool = False,
+    ready_units: tuple[str, ...] = (),
 ) -> HubSettings:
     """The checked settings for the cohort's hub; raises NosworkbookError (one line) if the
     hub cannot work yet."""
@@ -83,6 +84,12 @@ def prepare(
             f"{folder}: has no {missing[0]}, which {cohort_file} names; "
             f"run nosworkbook build {cohort_file}"
         )
+    unknown = [urn for urn in ready_units if urn not in cohort.units]
+    if unknown:
+        raise NosworkbookError(
+            f"--ready-unit {unknown[0]}: {cohort_file} has no such unit (its units are "
+            "the ones it was built with)"
+        )
     url = resolve_location(store)
     with open_store(url) as opened:
         if not opened.has_access_codes(cohort.slug):
@@ -105,7 +112,8 @@ def prepare(
         profile=profile,
         cull_after=cull_after,
         max_servers=max_servers,
-        ready=ready,
+        ready=ready or bool(ready_units),
+        ready_units=tuple(dict.fromkeys(ready_units)),
     )
 
 

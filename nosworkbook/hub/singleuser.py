@@ -48,6 +48,10 @@ KERNELS_PER_SERVER = 6
 """Kernels one learner's server may run at once: the index and a unit need two; a few tabs."""
 KERNEL_CULL_AFTER = 900
 """Seconds before a kernel whose page went without a word is shut down, as for serve."""
+READY = "NOSWORKBOOK_HUB_READY"
+"""Set by `nosworkbook hub --ready` (`config.configure`): this server keeps one kernel ready
+for the index, and one for each unit the variable names (space-separated), with the notebook
+already run, as serve's pools do; the learner's answers are read when their page arrives."""
 
 
 class HubKernelManager(ClassroomKernelManager):
@@ -122,17 +126,22 @@ class HubVoila(ClassroomVoila):
         return handlers
 
 
-def voila_args(folder: Path, kernel_cull_after: int = KERNEL_CULL_AFTER) -> list[str]:
+def voila_args(
+    folder: Path,
+    kernel_cull_after: int = KERNEL_CULL_AFTER,
+    ready: tuple[str, ...] | None = None,
+) -> list[str]:
     """`nosworkbook serve`'s Voila options for `folder` (checked as serve checks it), but no
-    pools (one learner each) and no address (the hub gives it)."""
+    address (the hub gives it) and pools for one learner: none, or with `ready` (the units
+    named by `READY`) one kernel for the index and one for each of those units."""
     from nosworkbook.classroom.server import check_folder, voila_command
 
     check_folder(folder)
     command = voila_command(
         folder,
-        units=(),
-        pool=0,
-        index_pool=0,
+        units=ready or (),
+        pool=1 if ready else 0,
+        index_pool=0 if ready is None else 1,
         cull_after=kernel_cull_after,
         max_kernels=KERNELS_PER_SERVER,
     )
@@ -159,8 +168,9 @@ def main(argv: list[str] | None = None) -> None:
     folder = args.pop(0) if args and not args[0].startswith("-") else os.environ.get(WORKBOOKS)
     if not folder:
         sys.exit(f"{APP}: name the workbooks' folder (or set {WORKBOOKS})")
+    ready = tuple(os.environ[READY].split()) if READY in os.environ else None
     try:
-        safe = voila_args(Path(folder))
+        safe = voila_args(Path(folder), ready=ready)
     except NosworkbookError as exc:
         sys.exit(f"{APP}: {exc}")
     os.environ["JUPYTER_PATH"] = voila_environment(base=os.environ)["JUPYTER_PATH"]

@@ -10,6 +10,12 @@ things on its side too: these hold even for a message that reached the kernel so
   Widgets are made by the kernel; a `comm_open` to `jupyter.widget` from the browser would
   make a real widget of whatever state it sent (memory without bound). Any other comm open
   is logged and closed at once.
+- A page arriving: a page asks for its widgets' states by opening the widget manager's comm
+  (or, the older way, by asking which widget comms there are): the first such message is the
+  moment a kernel kept ready in a pool is a learner's page at last. `when_a_page_connects`
+  runs what waited for it (bringing the hub's learner's answers up to date) before that
+  message is answered, and so before any widget's state is sent, as the kernel answers its
+  messages in order.
 - Tracebacks: an error in a widget's callback is shown to the page as one plain sentence
   (`PLAIN_ERROR`); the traceback, with its file paths and source lines, goes to the kernel's
   own standard error, which is the server's log. Warnings go there too, not to the page.
@@ -26,6 +32,7 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 CLIENT_COMM_TARGETS = frozenset({"jupyter.widget.control"})
@@ -33,6 +40,8 @@ PLAIN_ERROR = "Something went wrong on the server. Your saved answers are safe; 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 log = logging.getLogger("nosworkbook.guard")
+_waiting_for_a_page: list[Callable[[], Any]] = []
+_page_connected = False
 
 
 class Error(Exception):
@@ -71,6 +80,37 @@ def install(kernel: Any | None = None) -> bool:
     return True
 
 
+def when_a_page_connects(callback: Callable[[], Any]) -> None:
+    """Run `callback` when a page first opens the widget manager's comm to this kernel, before
+    that page is answered; at once if one has, or if this kernel has no guards (nothing would
+    tell it: JupyterLab, a test)."""
+    if _page_connected or not _guarded_kernel():
+        callback()
+    else:
+        _waiting_for_a_page.append(callback)
+
+
+def _guarded_kernel() -> bool:
+    try:
+        from ipykernel.kernelapp import IPKernelApp
+    except ImportError:
+        return False
+    if not IPKernelApp.initialized():
+        return False
+    return bool(getattr(IPKernelApp.instance().kernel, "_nosworkbook_guarded", False))
+
+
+def _page_arrived() -> None:
+    global _page_connected
+    _page_connected = True
+    while _waiting_for_a_page:
+        callback = _waiting_for_a_page.pop(0)
+        try:
+            callback()
+        except Exception:  # the page still opens; what went wrong goes to the server's log
+            log.exception("a callback waiting for the page failed")
+
+
 def _guard_comm_opens(kernel: Any) -> None:
     opened = kernel.shell_handlers.get("comm_open")
 
@@ -78,6 +118,8 @@ def _guard_comm_opens(kernel: Any) -> None:
         content = msg.get("content") or {}
         target = content.get("target_name")
         if target in CLIENT_COMM_TARGETS and opened is not None:
+            if not _page_connected:
+                _page_arrived()
             return opened(stream, ident, msg)
         to_server_log(f"[nosworkbook.guard] Refused a comm open from the page: {target!r:.80}")
         comm_id = content.get("comm_id")
@@ -92,6 +134,15 @@ def _guard_comm_opens(kernel: Any) -> None:
         return None
 
     kernel.shell_handlers["comm_open"] = comm_open
+    listed = kernel.shell_handlers.get("comm_info_request")
+    if listed is not None:
+
+        def comm_info_request(stream: Any, ident: Any, msg: dict) -> Any:
+            if not _page_connected:
+                _page_arrived()
+            return listed(stream, ident, msg)
+
+        kernel.shell_handlers["comm_info_request"] = comm_info_request
 
 
 def _guard_tracebacks(shell: Any) -> None:
@@ -122,4 +173,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run as `python -m`, this file is `__main__`; the workbook imports it by its own name.
+    # The kernel takes the guards, and the callbacks waiting for a page, from that one.
+    from nosworkbook.workbook.guard import main as guarded_main
+
+    guarded_main()

@@ -25,6 +25,7 @@ from nosworkbook.classroom.access import Throttle
 from nosworkbook.settings import WorkbookParameters
 from nosworkbook.store import peek
 from nosworkbook.widgets.signin import SignIn
+from nosworkbook.workbook.guard import when_a_page_connects
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,16 @@ class Page(Protocol):
         ...
 
 
+def _ready_for_the_hub() -> bool:
+    """A kernel kept ready in a pool of a learner's own server under the hub (`nosworkbook hub
+    --ready`): it asks the store nothing until its page arrives (`guard.when_a_page_connects`).
+    Then the answers shown are those of that moment, not of when the kernel was made ready,
+    and the store service is first asked once the learner has signed in to the hub, which is
+    when the hub puts them in their cohort's group (a server started before the class is
+    its learner's before they have signed in)."""
+    return runtime.pooled() and ids.is_learner(runtime.hub_signed_in())
+
+
 class Session:
     """Sign-in and the store for one page of one cohort."""
 
@@ -118,7 +129,7 @@ class Session:
         if auto_sign_in is None:  # never while a cohort is being built
             auto_sign_in = not runtime.in_voila() and not building
         self._auto = auto_sign_in
-        if not building:  # a build must not touch the store
+        if not building and not _ready_for_the_hub():  # a build must not touch the store
             self._check_classroom()
         self.sign_in.show(self._prompt())
 
@@ -126,8 +137,12 @@ class Session:
         """Sign in straight away where the learner is known (JupyterLab, JupyterHub), unless
         the cohort is in classroom mode: then every learner signs in with their code. A
         learner whom `nosworkbook hub` signed in with their code (`runtime.hub_signed_in`) is
-        signed in here too, code or not: no second sign-in."""
+        signed in here too, code or not: no second sign-in. In a kernel kept ready for the
+        hub's learner (`_ready_for_the_hub`), that waits until the page arrives."""
         hub = "" if runtime.building() else runtime.hub_signed_in()
+        if _ready_for_the_hub():
+            when_a_page_connects(lambda: self._sign_in_from_the_hub(hub))
+            return
         if ids.is_learner(hub) and self._on_roster(hub):
             self.sign_in_as(hub, checked_by_hub=True)
             return
@@ -136,6 +151,15 @@ class Session:
             learner = ""  # the dashboard: only one of the cohort's tutors is signed in so
         if learner:
             self.sign_in_as(learner)
+
+    def _sign_in_from_the_hub(self, hub: str) -> None:
+        """A kept-ready kernel's page has arrived: the hub's learner is signed in as `start`
+        signs them in, or else asked for their code as any page asks."""
+        if self._on_roster(hub):
+            self.sign_in_as(hub, checked_by_hub=True)
+        else:
+            self._check_classroom()
+            self.sign_in.show(self._prompt())
 
     def _on_roster(self, person: str) -> bool:
         """Whether the hub's user may be signed in to this page without a code: outside
