@@ -17,8 +17,9 @@ that moment:
   proxy (Voila starts a kernel and runs the notebook in it: `page`), open the kernel's
   websocket through the proxy and ask for every widget's state as Voila's page does (the
   kernel's widget comms, then each one's state): `ready` once all have arrived;
-- through the hub with `--ready`: the same, once the hub has started every learner's server
-  (its log says they are all up) and a few seconds have passed;
+- through the hub with `--ready-unit UNIT`: the same, once the hub has started every
+  learner's server, each with a kernel kept ready for the index and one for the unit (the
+  notebooks run in them), and all are quiet;
 - with `nosworkbook serve --pool N --units UNIT` (N kernels kept ready with the unit already
   run in them, waited for until the server and its kernels are quiet): GET the unit's page
   and the same websocket steps. Serve has its own sign-in, after the page: not timed here.
@@ -71,7 +72,7 @@ HUB_START_S = 120.0
 SPAWN_POLL_S = 1.0  # the hub's spawn-pending page checks about this often
 POOL_TIMEOUT_S = 300.0  # serve: how long its pools may take to fill
 READY_TIMEOUT_S = 600.0  # --ready: how long the learners' servers may take to start
-QUIET_S = 5.0
+QUIET_S = 2.0
 MODES = {
     "hub": "Through the hub",
     "ready": "Through the hub, `--ready`",
@@ -109,9 +110,12 @@ def build(folder: Path, learners: int, unit: str) -> tuple[Path, Path, dict[str,
 class Hub:
     """`nosworkbook hub` for the cohort, in its own process group."""
 
-    def __init__(self, folder: Path, cohort: Path, store: Path, learners: int = 0) -> None:
+    def __init__(
+        self, folder: Path, cohort: Path, store: Path, learners: int = 0, unit: str = ""
+    ) -> None:
         self.folder, self.cohort, self.store = folder, cohort, store
-        self.ready = learners  # > 0: `--ready`, and wait until that many servers are up
+        self.ready = learners  # > 0: `--ready-unit unit`, and wait until their servers are up
+        self.unit = unit
         self.port = testing.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.state = folder / "hub-state"
@@ -123,7 +127,7 @@ class Hub:
         command = [sys.executable, "-m", "nosworkbook", "hub", str(self.cohort)]
         command += ["--port", str(self.port), "--state", str(self.state)]
         command += ["--cull-after", "3600", "--max-servers", "0"]
-        command += ["--ready"] if self.ready else []
+        command += ["--ready-unit", self.unit] if self.ready else []
         before = self.log.stat().st_size if self.log.exists() else 0
         self.proc = testing.start_logged(
             command, cwd=self.folder, env=env, log=self.log, append=True
@@ -138,7 +142,26 @@ class Hub:
                 raise RuntimeError(f"the hub did not start:\n{testing.log_tail(self.log)}")
             time.sleep(0.2)
         if self.ready:
-            time.sleep(QUIET_S)  # the servers' start-up done, as a class arriving later finds
+            self.wait_ready(deadline)
+
+    def wait_ready(self, deadline: float) -> None:
+        """Until every learner's server has its two kernels kept ready (the index's and the
+        unit's) and they are all quiet (the notebooks have run), as a class arriving some
+        minutes after the hub started finds them."""
+        while True:
+            servers = self.servers()
+            if len(servers) == self.ready and all(len(p) == 3 for p in servers.values()):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the learners' servers were not ready: {len(servers)} up")
+            time.sleep(1)
+        procs = [p for group in self.servers().values() for p in group]
+        while time.monotonic() < deadline:
+            before = sum(sum(p.cpu_times()[:2]) for p in procs)
+            time.sleep(QUIET_S)
+            used = sum(sum(p.cpu_times()[:2]) for p in procs) - before
+            if used < 0.05 * QUIET_S * len(procs) / 10:  # under half a percent of a core each
+                return
 
     def servers(self) -> dict[str, list[psutil.Process]]:
         """Each learner's server process and its descendants (the kernels), by learner."""
@@ -338,7 +361,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for mode in list(MODES) if r % 2 == 0 else list(MODES)[::-1]:
                 print(f"round {r + 1}: {mode}", flush=True)
                 if mode in ("hub", "ready"):
-                    hub = Hub(folder, cohort, store, args.learners if mode == "ready" else 0)
+                    ready = args.learners if mode == "ready" else 0
+                    hub = Hub(folder, cohort, store, ready, args.unit)
                     try:
                         hub.start()
                         found = asyncio.run(hub_round(hub, codes, args))
@@ -474,15 +498,15 @@ def report(raw: dict[str, Any]) -> str:
             warm_s = statistics.median(warm_ready)
             lines += [
                 "",
-                f"With `--ready` the hub starts every learner's server as it starts, so the "
-                f"class finds them up: a learner waited {warm_s:.1f} s at the median, "
-                f"{hub_s / warm_s:.1f} times less than without, and {warm_s / serve_s:.0f} "
-                "times serve's wait: what is left is each learner's kernel starting and "
-                f"running the notebook, {n} at once. Each server waited for its learner "
-                f"with {statistics.median(waiting):.0f} MB of its own (USS) before the class "
-                "arrived. Keeping a kernel ready in each learner's server as well, as serve "
-                "does, is not done: a kernel made ready before the learner's latest answers "
-                "would show the answers of that moment.",
+                f"With `--ready-unit {raw['unit']}` the hub starts every learner's server as "
+                "it starts, each keeping a kernel ready for the index and one for the unit "
+                "with the notebook already run, as serve does, so the class finds them up: "
+                f"a learner waited {warm_s:.1f} s at the median, {hub_s / warm_s:.0f} times "
+                f"less than without, against serve's {serve_s:.1f} s. Such a kernel reads the "
+                "learner's answers when their page arrives, not when it was made ready. "
+                f"Each server, with its two kernels, waited for its learner with "
+                f"{statistics.median(waiting):.0f} MB of its own (USS) before the class "
+                "arrived.",
             ]
         lines += [
             "",

@@ -22,6 +22,9 @@ Settings (environment variables; `nosworkbook.hub.config.HubSettings` says what 
   or `lab` (JupyterLab, for courses where learners write code);
 - `NOSWORKBOOK_HUB_CULL_AFTER` (3600 idle seconds before a learner's server stops; 0 never)
   and `NOSWORKBOOK_HUB_MAX_SERVERS` (40 running at once; 0 no cap).
+- `NOSWORKBOOK_HUB_READY` (`true` to start every roster learner's server as the hub starts,
+  each with a kernel kept ready for the index) and `NOSWORKBOOK_HUB_READY_UNITS` (units,
+  space-separated, to keep a kernel ready for as well), as `nosworkbook hub --ready-unit`.
 - or `NOSWORKBOOK_HUB_SETTINGS`: a JSON file with the same fields (what `nosworkbook hub`
   writes as `settings.json`).
 

@@ -250,8 +250,20 @@ def test_ready_adds_the_service_that_starts_the_rosters_servers_and_only_with_re
             "NOSWORKBOOK_HUB_WORKBOOKS": "w",
             "NOSWORKBOOK_HUB_STATE": "s",
             "NOSWORKBOOK_HUB_READY": "true",
+            "NOSWORKBOOK_HUB_READY_UNITS": "INSCS001 INSCS002",
         }
-    ).ready
+    ) == config.HubSettings("c.yaml", "w", "s", ready=True, ready_units=("INSCS001", "INSCS002"))
+    # each server is told which pages to keep a kernel ready for; the lab profile, none
+    c = Config()
+    config.configure(c, _settings(tmp_path, ready=True, ready_units=("INSCS001",)))
+    assert c.CohortSpawner.environment[singleuser.READY] == "INSCS001"
+    c = Config()
+    config.configure(c, _settings(tmp_path, ready=True, profile="lab"))
+    assert singleuser.READY not in c.CohortSpawner.environment
+    args = singleuser.voila_args(ROOT / "workbooks", ready=("INSCS001",))
+    assert "--VoilaConfiguration.preheat_kernel=True" in args
+    pools = next(a for a in args if a.startswith("--ClassroomKernelManager.pools="))
+    assert json.loads(pools.split("=", 1)[1]) == {"index.ipynb": 1, "INSCS001.ipynb": 1}
 
 
 @pytest.mark.parametrize(
@@ -443,6 +455,13 @@ def test_the_hub_command_refuses_a_cohort_without_codes(hub, tmp_path, monkeypat
     assert result.exit_code == 2
     assert result.output.strip().endswith(
         f"its learners have no access codes; run nosworkbook cohort codes {running.cohort_file}"
+    )
+    result = CliRunner().invoke(main, ["hub", str(running.cohort_file), "--ready-unit", "INSCS044"])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+    assert result.output.strip().endswith(
+        f"--ready-unit INSCS044: {running.cohort_file} has no such unit (its units are the ones "
+        "it was built with)"
     )
 
 
