@@ -326,14 +326,20 @@ def test_the_settings_come_from_a_file_or_the_environment(tmp_path):
         config.settings_from_environment({k: v for k, v in env.items() if "STATE" not in k})
 
 
-def test_deploy_files_parse_and_the_image_installs_with_the_readmes_setup():
+def test_deploy_files_parse_and_the_image_installs_with_the_readmes_setup(monkeypatch):
     deploy = ROOT / "deploy"
     values = yaml.safe_load((deploy / "values.yaml").read_text())
     assert values["singleuser"]["image"]["name"]
     assert values["hub"]["db"]["type"] == "postgres"
     extra = values["hub"]["extraConfig"]["nosworkbook"]
-    assert "configure_existing_hub(c, " in extra
-    ast.parse(extra)
+    c = Config()  # as the chart runs it: hub.config first, then each extraConfig
+    c.JupyterHub.active_server_limit = values["hub"]["config"]["JupyterHub"]["active_server_limit"]
+    monkeypatch.setenv("NOSWORKBOOK_STORE", "postgresql+psycopg://nosworkbook:secret@db/store")
+    exec(compile(extra, "values.yaml hub.extraConfig", "exec"), {"c": c})
+    assert [s["name"] for s in c.JupyterHub.services] == ["nosworkbook-store"]
+    assert c.KubeSpawner.environment == {
+        "NOSWORKBOOK_STORE": "http://hub:10101/services/nosworkbook-store/"
+    }
     # no database address in the learners' servers' own settings
     assert "NOSWORKBOOK_STORE" not in json.dumps(values["singleuser"])
     assert {"name": "store", "port": 10101, "targetPort": 10101} in values["hub"]["service"][
@@ -364,6 +370,35 @@ def test_an_existing_hub_runs_the_store_service_and_gives_learners_only_its_url(
     assert store_service.listen_address(service["url"], "0.0.0.0:10101") == ("0.0.0.0", 10101)
     assert store_service.listen_address("http://127.0.0.1:10555") == ("127.0.0.1", 10555)
     assert c.JupyterHub.authenticator_class.__name__ == "CohortAuthenticator"
+
+
+def test_an_existing_hub_with_ready_starts_the_roster_within_its_limit_and_keeps_kernels(
+    tmp_path,
+):
+    cohort_file = str(_cohort_file(tmp_path))
+    c = Config()
+    c.JupyterHub.active_server_limit = 40  # Zero to JupyterHub sets hub.config first
+    database = "postgresql+psycopg://nosworkbook:secret@db/nosworkbook"
+    config.configure_existing_hub(c, cohort_file, database, ready=True, ready_units=["INSCS001"])
+    store, ready_service = c.JupyterHub.services
+    assert store["name"] == "nosworkbook-store"
+    assert ready_service["environment"] == {
+        "NOSWORKBOOK_HUB_READY_COHORT": cohort_file,
+        "NOSWORKBOOK_HUB_READY_CAP": "40",
+    }
+    assert "secret" not in json.dumps(ready_service)
+    assert {"name": "ready-servers", "scopes": ["admin:users", "servers"]}.items() <= (
+        c.JupyterHub.load_roles[-1].items()
+    )
+    assert c.KubeSpawner.environment["NOSWORKBOOK_HUB_READY"] == "INSCS001"
+    plain = Config()
+    config.configure_existing_hub(plain, cohort_file, database)
+    assert [s["name"] for s in plain.JupyterHub.services] == ["nosworkbook-store"]
+    assert "NOSWORKBOOK_HUB_READY" not in plain.KubeSpawner.environment
+    with pytest.raises(NosworkbookError, match=r"^ready_units INSCS044: .*cohort.yaml has no"):
+        config.configure_existing_hub(
+            Config(), cohort_file, database, ready=True, ready_units=["INSCS044"]
+        )
 
 
 def test_a_tutors_workbooks_server_opens_on_the_dashboard_and_a_learners_on_the_index():

@@ -22,7 +22,7 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,28 +208,63 @@ def configure_existing_hub(
     store_url: str = "http://hub:10101",
     bind: str = "0.0.0.0:10101",
     spawner: str = "KubeSpawner",
+    ready: bool = False,
+    ready_units: Sequence[str] = (),
 ) -> None:
     """For a hub this package does not start (Zero to JupyterHub's, `deploy/values.yaml`):
     sign-in with the cohort's codes, the store service run by the hub in its own pod
     (reached at `store_url`, listening on `bind`), the roles it needs, the learners'
     servers given the service's URL as their store, never `database`, and tutors' servers
-    opening on the dashboard (unless the hub has its own `pre_spawn_hook`)."""
+    opening on the dashboard (unless the hub has its own `pre_spawn_hook`).
+
+    With `ready` (as `nosworkbook hub --ready`, and `ready_units` as its `--ready-unit`):
+    the hub service that starts every roster learner's server as the hub starts, within the
+    hub's `active_server_limit`, each server keeping a kernel ready for the index and those
+    units. Set the limit before this call: Zero to JupyterHub applies `hub.config` first."""
     from nosworkbook.hub import store_service
 
     configure_sign_in(c, cohort_file, database)
     service = store_service.service_config(database, url=store_url)
     service["environment"][store_service.BIND_ENV] = bind
     services = c.JupyterHub.services if isinstance(c.JupyterHub.services, list) else []
-    c.JupyterHub.services = [*services, service]
     roles = c.JupyterHub.load_roles if isinstance(c.JupyterHub.load_roles, list) else []
-    c.JupyterHub.load_roles = [*roles, *store_service.roles()]
+    services, roles = [*services, service], [*roles, *store_service.roles()]
     settings = c[spawner]
     environment = settings.environment if isinstance(settings.environment, dict) else {}
-    settings.environment = {**environment, **store_service.learner_environment(store_url)}
+    environment = {**environment, **store_service.learner_environment(store_url)}
+    if ready:
+        from nosworkbook.cohorts import load_cohort
+        from nosworkbook.hub import ready as ready_service
+        from nosworkbook.hub import singleuser
+
+        units = load_cohort(Path(cohort_file)).units
+        check_ready_units(cohort_file, units, ready_units, "ready_units")
+        limit = c.JupyterHub.active_server_limit
+        services.append(ready_service.service_config(cohort_file, limit if isinstance(limit, int) else 0))
+        roles.append(ready_service.role())
+        environment[singleuser.READY] = " ".join(ready_units)
+    c.JupyterHub.services, c.JupyterHub.load_roles = services, roles
+    settings.environment = environment
     if not callable(settings.get("pre_spawn_hook")):
         from nosworkbook.hub.spawner import tutors_open_the_dashboard
 
         settings.pre_spawn_hook = tutors_open_the_dashboard
+
+
+def check_ready_units(
+    cohort_file: object,
+    units: Sequence[str],
+    ready_units: Sequence[str],
+    what: str = "--ready-unit",
+) -> None:
+    """NosworkbookError (one line) for a unit to keep kernels ready for that the cohort has
+    not: its servers have no such workbook. `what` names the setting in the message."""
+    unknown = [urn for urn in ready_units if urn not in units]
+    if unknown:
+        raise NosworkbookError(
+            f"{what} {unknown[0]}: {cohort_file} has no such unit (its units are "
+            "the ones it was built with)"
+        )
 
 
 def configure(c: Any, settings: HubSettings) -> None:

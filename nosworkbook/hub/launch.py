@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from nosworkbook.errors import NosworkbookError
-from nosworkbook.hub.config import HubSettings, proxy_command
+from nosworkbook.hub.config import HubSettings, check_ready_units, proxy_command
 
 CONFIG_TEXT = (
     "# Written by `nosworkbook hub`; deploy/jupyterhub_config.py explains it.\n"
@@ -84,12 +84,7 @@ def prepare(
             f"{folder}: has no {missing[0]}, which {cohort_file} names; "
             f"run nosworkbook build {cohort_file}"
         )
-    unknown = [urn for urn in ready_units if urn not in cohort.units]
-    if unknown:
-        raise NosworkbookError(
-            f"--ready-unit {unknown[0]}: {cohort_file} has no such unit (its units are "
-            "the ones it was built with)"
-        )
+    check_ready_units(cohort_file, cohort.units, ready_units)
     url = resolve_location(store)
     with open_store(url) as opened:
         if not opened.has_access_codes(cohort.slug):
