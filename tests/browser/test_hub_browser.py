@@ -2,7 +2,8 @@
 the workbook already signed in as them, rates a criterion, signs out of the hub, signs in
 again and finds it. A tutor signs in to the hub with a tutor's code, opens the dashboard on
 their own server, finds both learners there, and signs off one learner's criterion by
-keyboard; the learner's hostile evidence note is shown as text."""
+keyboard; the learner's hostile evidence note is shown as text. With `--ready`, a learner
+lands on a kernel their server kept ready, signed in as them when their page arrived."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from datetime import date, timedelta
 
 import pytest
 import yaml
+from classroom_server import KERNEL_ID
 from hub_server import Hub, start_hub
 from playwright.sync_api import Page, expect
 
@@ -22,6 +24,7 @@ from nosworkbook.catalog import load
 from nosworkbook.classroom.access import issue_codes
 from nosworkbook.portfolio.records import percent
 from nosworkbook.store import open_store
+from nosworkbook.testing import kernels_in
 
 from .test_a11y_voila import assert_accessible
 
@@ -109,6 +112,60 @@ def test_a_learner_signs_in_through_the_hub_rates_signs_out_and_finds_it_again(
 
     sign_in_to_the_hub(page, running, "a.khan", codes["a.khan"])
     expect(open_unit(page, running)).to_be_checked(timeout=TIMEOUT)
+
+
+def wait_for_rating(store: object, person: str, criterion: str, rating: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        with open_store(store) as opened:
+            record = opened.load(SLUG, person).get(criterion)
+        if record is not None and record.rating == rating:
+            return
+        assert time.monotonic() < deadline, f"{criterion} never reached the store as {rating}"
+        time.sleep(0.2)
+
+
+def test_with_ready_a_learner_lands_on_a_kernel_kept_ready_and_it_knows_them_at_once(
+    page: Page, hub
+) -> None:
+    """The real page's first widget messages, not a harness's, are what sign the kept-ready
+    kernel in as the hub's learner."""
+    running, codes = hub
+    warm = start_hub(
+        running.scratch,
+        running.cohort_file,
+        running.store,
+        "--ready-unit",
+        "INSCS001",
+        "--max-servers",
+        "1",
+        name="ready-browser",
+    )
+    try:
+        deadline = time.monotonic() + 120
+        users = warm.state / "users" / "a.khan"
+        while not (
+            "1 of 1 learners' servers are up" in warm.output() and len(kernels_in(users)) == 2
+        ):
+            assert time.monotonic() < deadline, warm.output()[-2000:]
+            time.sleep(0.5)
+        kept_ready = set(kernels_in(users).values())
+
+        sign_in_to_the_hub(page, warm, "a.khan", codes["a.khan"])
+        page.goto(warm.url + "/user/a.khan/voila/render/INSCS001.ipynb", timeout=TIMEOUT)
+        expect(page.get_by_role("status").filter(has_text="Signed in as a.khan")).to_be_visible(
+            timeout=TIMEOUT
+        )
+        assert KERNEL_ID.search(page.content())[1] in kept_ready
+        developing = page.get_by_role("radiogroup", name=re.compile(r"\bPC3\b")).get_by_role(
+            "radio", name="Developing", exact=True
+        )
+        developing.check()
+        wait_for_rating(warm.store, "a.khan", "INSCS001.PC3", "Developing")
+        assert_accessible(page, "a unit from a kernel kept ready through the hub")
+    finally:
+        warm.stop()
+    assert not re.search(r"\] Traceback|500 (GET|POST)", warm.output())
 
 
 def test_the_hub_login_page_is_in_the_workbooks_words(page: Page, hub) -> None:
