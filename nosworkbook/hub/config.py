@@ -240,7 +240,8 @@ def configure_existing_hub(
         units = load_cohort(Path(cohort_file)).units
         check_ready_units(cohort_file, units, ready_units, "ready_units")
         limit = c.JupyterHub.active_server_limit
-        services.append(ready_service.service_config(cohort_file, limit if isinstance(limit, int) else 0))
+        cap = limit if isinstance(limit, int) else 0  # unset: no cap, as the hub's default
+        services.append(ready_service.service_config(cohort_file, cap))
         roles.append(ready_service.role())
         environment[singleuser.READY] = " ".join(ready_units)
     c.JupyterHub.services, c.JupyterHub.load_roles = services, roles

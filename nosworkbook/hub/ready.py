@@ -106,11 +106,12 @@ class HubAPI:
                 found[name] = reply.json()
         return found
 
-    async def running(self) -> dict[str, dict[str, Any]]:
-        """Every hub user who has a server running or starting, page by page."""
+    async def running(self, state: str = "active") -> dict[str, dict[str, Any]]:
+        """Every hub user who has a server running or starting (`state` "active"), or ready
+        (`state` "ready"), page by page: one request a page, not one a learner."""
         found: dict[str, dict[str, Any]] = {}
         while True:
-            params = {"state": "active", "offset": len(found), "limit": PAGE}
+            params = {"state": state, "offset": len(found), "limit": PAGE}
             reply = await self.call("GET", "/users", params=params)
             reply.raise_for_status()
             page = reply.json()
@@ -158,8 +159,8 @@ async def report_up(api: HubAPI, started: list[str]) -> None:
     deadline = time.monotonic() + UP_WAIT_S
     up: list[str] = []
     while started:
-        users = await api.users(started)
-        up = [n for n in started if users.get(n, {}).get("servers", {}).get("", {}).get("ready")]
+        ready = await api.running("ready")
+        up = [n for n in started if ready.get(n, {}).get("servers", {}).get("", {}).get("ready")]
         if len(up) == len(started) or time.monotonic() > deadline:
             break
         await asyncio.sleep(POLL_S)
