@@ -28,6 +28,20 @@ class _Group(click.Group):
             for line in str(exc).splitlines() or [""]:  # several problems: a line each
                 click.echo(f"nosworkbook: error: {line}", err=True)
             sys.exit(EXIT_USER_ERROR)
+        except OSError as exc:  # a file or folder given (or implied) that cannot be used
+            click.echo(f"nosworkbook: error: {_os_problem(exc)}", err=True)
+            sys.exit(EXIT_USER_ERROR)
+
+
+def _os_problem(exc: OSError) -> str:
+    """One line for an OSError: the file it names and what the system said."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return reason
+    where = str(exc.filename)
+    if exc.filename2 is not None:
+        where += f" -> {exc.filename2}"
+    return f"{where}: {reason}"
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

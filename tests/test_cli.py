@@ -87,3 +87,28 @@ def test_python_dash_m_is_the_same_command():
     )
     for verb in ("units", "show", "search", "import"):
         assert verb in proc.stdout
+
+
+def test_a_folder_or_file_that_cannot_be_made_is_one_line_naming_it_for_every_command(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    cohort = tmp_path / "retail.yaml"
+    assert CliRunner().invoke(main, ["cohort", "init", str(cohort)]).exit_code == 0
+    inside = blocker / "inside"
+    for args in (
+        ["generate", "--out", str(inside)],
+        ["build", str(cohort), "--out", str(inside)],
+        ["cohort", "init", str(inside / "x.yaml")],
+        ["import", "--out", str(inside / "catalog.json")],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "nosworkbook", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 2, (args, result.stderr)
+        problem = result.stderr.strip().splitlines()[-1]
+        assert problem.startswith(f"nosworkbook: error: {inside}"), (args, result.stderr)
+        assert "Not a directory" in problem and "Traceback" not in result.stderr, args
+    assert blocker.read_text(encoding="utf-8") == "not a folder\n"
