@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from nosworkbook import listening
 from nosworkbook.catalog import Catalog, UnknownIdentifier, load, packaged_catalog_path
 from nosworkbook.catalog.model import Unit, display_date
 from nosworkbook.errors import NosworkbookError
@@ -232,6 +233,7 @@ def serve(
         folder = summary.folder
     command = serving.voila_command(folder, **options)
     serving.check_folder(folder)
+    listening.check_address(host, port)
     env = serving.voila_environment(token)
     click.echo(
         f"Serving {folder} at {serving.address(host, port, token)} (press Ctrl+C to stop)",
@@ -338,6 +340,7 @@ def hub(
         ready=ready,
         ready_units=ready_units,
     )
+    listening.check_address(settings.host, settings.port)
     command, env = launch.hub_command(settings)
     click.echo(
         f"Hub for {cohort_file} at {launch.address(settings)} (state in {settings.state}; "

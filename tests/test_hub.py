@@ -482,6 +482,24 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub, dict[st
     running.stop()
 
 
+def test_a_second_hub_on_a_port_in_use_is_one_line_and_starts_nothing(hub, tmp_path, monkeypatch):
+    running, _ = hub
+    monkeypatch.chdir(running.scratch)
+    state = tmp_path / "second"
+    result = CliRunner().invoke(
+        main,
+        ["hub", str(running.cohort_file), "--store", str(running.store), "--state", str(state)]
+        + ["--port", str(running.port)],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        f"nosworkbook: error: --port {running.port}: something on this machine is already "
+        f"listening on 127.0.0.1:{running.port} (another server?); stop it or choose another --port"
+    ]
+    assert not state.exists()  # no state folder made, no hub started
+    assert running.proc is not None and running.proc.poll() is None
+
+
 def test_the_hub_command_refuses_a_cohort_without_codes(hub, tmp_path, monkeypatch):
     running, _ = hub
     monkeypatch.chdir(running.scratch)

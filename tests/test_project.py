@@ -119,6 +119,7 @@ LAYERS = [
         "nosworkbook.ids",
         "nosworkbook.runtime",
         "nosworkbook.files",
+        "nosworkbook.listening",
         "nosworkbook.startup",
     },
     {"nosworkbook.catalog", "nosworkbook.classroom.access", "nosworkbook.exercises.toolkit.matrix"},

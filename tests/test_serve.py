@@ -16,6 +16,7 @@ import pytest
 from classroom_server import start
 from click.testing import CliRunner
 
+from nosworkbook import listening
 from nosworkbook.classroom.kernels import pools_config
 from nosworkbook.classroom.server import (
     check_folder,
@@ -138,6 +139,7 @@ class Exec:
 
     def __init__(self) -> None:
         self.calls: list[tuple[list[str], dict[str, str]]] = []
+        self.addresses: list[tuple[str, int]] = []
 
     def __call__(self, file: str, args: list[str], env: dict[str, str]) -> None:
         self.calls.append((list(args), dict(env)))
@@ -145,9 +147,15 @@ class Exec:
 
 @pytest.fixture()
 def fake_exec(monkeypatch) -> Exec:
+    """Voila is not started, so its address is not taken either: the check that it is free
+    (tested for real in test_listening.py) is recorded, not made, and the default port may be
+    in use by another test's real server."""
     monkeypatch.chdir(ROOT)
     fake = Exec()
     monkeypatch.setattr(os, "execve", fake)
+    monkeypatch.setattr(
+        listening, "check_address", lambda host, port: fake.addresses.append((host, port))
+    )
     return fake
 
 
@@ -160,6 +168,7 @@ def test_cli_serves_on_localhost_without_a_token(fake_exec):
     )
     assert "JUPYTER_TOKEN" not in env and "--Voila.auto_token=True" not in command
     assert "Serving workbooks at http://127.0.0.1:8866/ " in result.output
+    assert fake_exec.addresses == [("127.0.0.1", 8866)]
 
 
 def test_cli_makes_a_token_beyond_localhost_and_prints_it_once(fake_exec):

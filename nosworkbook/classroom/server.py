@@ -39,6 +39,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nosworkbook import listening
 from nosworkbook.errors import NosworkbookError
 from nosworkbook.files import sha256_of
 
@@ -155,10 +156,7 @@ def check_options(
     index_pool: int | None = None,
 ) -> None:
     """The checks that need no folder, so a typing mistake is caught before any build."""
-    if not 0 < port < 65536:
-        raise NosworkbookError(f"port {port} is out of range (1 to 65535)")
-    if host in ("", "*"):
-        raise NosworkbookError("--host: give an address, such as 0.0.0.0 for every interface")
+    listening.check_options(host, port)
     if pool < 0:
         raise NosworkbookError(f"--pool {pool}: give 0 (no kernels kept ready) or more")
     if cull_after < 0:

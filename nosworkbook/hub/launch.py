@@ -15,6 +15,7 @@ import socket
 import sys
 from pathlib import Path
 
+from nosworkbook import listening
 from nosworkbook.errors import NosworkbookError
 from nosworkbook.hub.config import HubSettings, check_ready_units, proxy_command
 
@@ -61,10 +62,7 @@ def prepare(
     from nosworkbook.store import open_store
     from nosworkbook.store.location import resolve_location
 
-    if not 0 < port < 65536:
-        raise NosworkbookError(f"--port {port} is out of range (1 to 65535)")
-    if host in ("", "*"):
-        raise NosworkbookError("--host: give an address, such as 0.0.0.0 for every interface")
+    listening.check_options(host, port)
     if cull_after < 0:
         raise NosworkbookError(f"--cull-after {cull_after}: give seconds, or 0 for never")
     if max_servers < 0:
